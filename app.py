@@ -1,0 +1,68 @@
+"""Wiring only: settings → database → router → dispatcher → seam → aiohttp app.
+
+`python app.py` serves the bot (what `make run` ends in); `senbot serve` does the same.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from aiohttp import web
+
+from bot import logs
+from bot.dispatch import Clock, Dispatcher
+from bot.flows import build_router
+from bot.http import build_web_app
+from bot.settings import ConfigError, Settings, load_settings
+from bot.teams import TeamsSeam, TokenProvider
+from storage import db
+from storage.models import utcnow
+from storage.queries import audit
+
+
+def create_app(
+    settings: Settings, *, outgoing_token: TokenProvider | None = None, clock: Clock = utcnow
+) -> web.Application:
+    engine = db.create_engine(settings.database_url)
+    sessions = db.session_factory(engine)
+    dispatcher = Dispatcher(build_router(), sessions, settings, clock)
+
+    async def audit_refusal(reason: str, tenant_id: str | None, correlation_id: str) -> None:
+        async with sessions.begin() as session:
+            audit.record(
+                session,
+                action=reason,
+                at=clock(),
+                tenant_id=tenant_id,
+                outcome="refused",
+                correlation_id=correlation_id,
+            )
+
+    seam = TeamsSeam(settings, dispatcher.handle, audit_refusal, outgoing_token=outgoing_token)
+
+    async def ready() -> bool:
+        return await db.ping(engine)
+
+    app = build_web_app(seam, ready, max_body_bytes=settings.max_body_bytes)
+
+    async def dispose(_app: web.Application) -> None:
+        await engine.dispose()
+
+    app.on_cleanup.append(dispose)
+    return app
+
+
+def main() -> None:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"senbot: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logs.configure(settings.log_level, settings.log_format)
+    mode = "local (no app id; unauthenticated, loopback only)" if settings.local_mode else "production"
+    print(f"senbot: serving on http://{settings.host}:{settings.port}/api/messages in {mode} mode", file=sys.stderr)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""senbot: SEN support for English schools, in Microsoft Teams."""

@@ -1,0 +1,182 @@
+"""One turn: identify the person, apply the cross-cutting rules, run the flow, render its errors.
+
+Why here and not in each flow (STYLE.md, habit 9): the tenant gate is at the door (bot/teams.py);
+everything else that holds for every route is applied once, in this order:
+remember the conversation → who is this → route → 1:1-only check → role check → the flow, in one
+unit of work that rolls back on any error, so a refused or failed turn writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import texts
+from bot.core import Card, ChatKind, Inbound, InboundKind, Outbound
+from bot.core import UserError as UserError
+from bot.policy import Actor
+from bot.router import Route, Router
+from bot.settings import Settings
+from cards.common import notice
+from cards.help import not_in_directory_card
+from storage.models import utcnow
+from storage.queries import audit, conversations, directory
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass
+class TurnContext:
+    """What a flow gets: the request, the person, one database session in a transaction, the clock."""
+
+    inbound: Inbound
+    actor: Actor
+    school_name: str
+    session: AsyncSession
+    router: Router
+    settings: Settings
+    now: dt.datetime
+
+    def audit(
+        self,
+        action: str,
+        *,
+        entity: str | None = None,
+        entity_id: str | int | None = None,
+        pupil_id: int | None = None,
+        outcome: str = "ok",
+    ) -> None:
+        """Record an event in the same transaction as the change it describes."""
+        audit.record(
+            self.session,
+            action=action,
+            at=self.now,
+            tenant_id=self.actor.tenant_id,
+            school_id=self.actor.school_id,
+            actor_id=self.actor.staff_id,
+            entity=entity,
+            entity_id=entity_id,
+            pupil_id=pupil_id,
+            outcome=outcome,
+            correlation_id=self.inbound.correlation_id,
+        )
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        router: Router,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.router = router
+        self.sessions = sessions
+        self.settings = settings
+        self.clock = clock
+        self.on_install: Callable[[TurnContext], Outbound] | None = None
+
+    async def handle(self, inbound: Inbound) -> Outbound:
+        try:
+            return await self._handle(inbound)
+        except Exception:
+            # Logged once, with the correlation id the person is given; no pupil data in the log.
+            log.exception("turn_failed", kind=inbound.kind.value, verb=inbound.verb)
+            return _answer(inbound, notice(texts.UNEXPECTED_ERROR.format(correlation_id=inbound.correlation_id)))
+
+    async def _handle(self, inbound: Inbound) -> Outbound:
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            identity = None
+            if inbound.aad_object_id:
+                identity = await directory.identity_by_aad(session, inbound.aad_object_id, inbound.tenant_id)
+            if identity is None:
+                contacts = await directory.contacts_for_tenant(session, inbound.tenant_id)
+            elif inbound.address is not None and inbound.chat is ChatKind.PERSONAL:
+                a = inbound.address
+                await conversations.remember(
+                    session,
+                    staff_id=identity.staff_id,
+                    tenant_id=a.tenant_id,
+                    channel_id=a.channel_id,
+                    service_url=a.service_url,
+                    conversation_id=a.conversation_id,
+                    bot_id=a.bot_id,
+                    user_id=a.user_id,
+                    now=now,
+                )
+        if inbound.kind is InboundKind.OTHER:
+            # Typing, reactions, installationUpdate...: the reference is refreshed, nothing is said.
+            return Outbound()
+        if identity is None:
+            log.info("unknown_person", kind=inbound.kind.value)
+            return _answer(inbound, not_in_directory_card(contacts))
+
+        actor = Actor(
+            staff_id=identity.staff_id,
+            school_id=identity.school_id,
+            tenant_id=identity.tenant_id,
+            display_name=identity.display_name,
+            roles=identity.roles,
+        )
+        route: Route | None
+        if inbound.kind is InboundKind.INSTALL:
+            route = self.router.install_route
+        else:
+            route = self.router.resolve(inbound.kind, command=inbound.command, verb=inbound.verb)
+        if route is None:
+            return _answer(inbound, notice(self._unrouted_text(inbound)))
+        if route.personal_only and inbound.chat is not ChatKind.PERSONAL:
+            return _answer(inbound, notice(texts.PERSONAL_ONLY.format(command=route.key)))
+        if not actor.has_any(route.roles):
+            await self._audit_refusal(inbound, actor, route, now)
+            return _answer(inbound, notice(texts.NOT_ALLOWED))
+        try:
+            async with self.sessions.begin() as session:
+                turn = TurnContext(inbound, actor, identity.school_name, session, self.router, self.settings, now)
+                result = await route.handler(turn)
+        except UserError as err:
+            return _answer(inbound, err.card or notice(err.message))
+        if inbound.kind is InboundKind.EXECUTE and result.invoke_card is None:
+            # An Action.Execute answers with a card in place: the flow's first card moves there.
+            for i, message in enumerate(result.messages):
+                if message.card is not None:
+                    result.invoke_card = message.card
+                    del result.messages[i]
+                    break
+        return result
+
+    def _unrouted_text(self, inbound: Inbound) -> str:
+        if inbound.kind is InboundKind.MESSAGE:
+            if not inbound.command:
+                return texts.EMPTY_MESSAGE
+            return texts.UNKNOWN_COMMAND.format(command=inbound.command[:40])
+        return texts.UNKNOWN_ACTION
+
+    async def _audit_refusal(self, inbound: Inbound, actor: Actor, route: Route, now: dt.datetime) -> None:
+        # Its own transaction: the refused turn writes nothing else, but the attempt is kept.
+        async with self.sessions.begin() as session:
+            audit.record(
+                session,
+                action="route_refused",
+                at=now,
+                tenant_id=actor.tenant_id,
+                school_id=actor.school_id,
+                actor_id=actor.staff_id,
+                entity="route",
+                entity_id=route.key,
+                outcome="refused",
+                correlation_id=inbound.correlation_id,
+            )
+
+
+def _answer(inbound: Inbound, card: Card) -> Outbound:
+    """A card as the answer to this kind of request: in place for Action.Execute, else a message."""
+    if inbound.kind is InboundKind.EXECUTE:
+        return Outbound(invoke_card=card)
+    return Outbound.card(card)

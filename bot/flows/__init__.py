@@ -1,0 +1,15 @@
+"""One module per job; each exposes `register(router)`. `ALL` lists them in the order help shows them."""
+
+from __future__ import annotations
+
+from bot.flows import help as help_flow
+from bot.router import Router
+
+ALL = (help_flow,)
+
+
+def build_router() -> Router:
+    router = Router()
+    for flow in ALL:
+        flow.register(router)
+    return router

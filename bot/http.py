@@ -1,0 +1,97 @@
+"""The web edge: /api/messages, /healthz, /readyz, and one log line per request.
+
+Why these checks live here, before the seam: a body that is too big (413), not JSON or not an object
+(400) is refused before any SDK code or handler runs, and no such request can end in a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aiohttp import web
+
+from bot.teams import TeamsSeam, new_correlation_id
+
+log = structlog.get_logger("senbot.http")
+Ready = Callable[[], Awaitable[bool]]
+SEAM_KEY = web.AppKey("seam", TeamsSeam)
+READY_KEY = web.AppKey("ready", Callable[[], Awaitable[bool]])
+MAX_BODY_KEY = web.AppKey("max_body", int)
+CORRELATION_KEY = web.RequestKey("correlation_id", str)
+
+
+@web.middleware
+async def access_log(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    correlation_id = new_correlation_id()
+    request[CORRELATION_KEY] = correlation_id
+    structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except Exception:
+        log.exception("request_failed", path=request.path)
+        return web.json_response({"error": "internal", "correlation_id": correlation_id}, status=500)
+    finally:
+        # Method, path, status and timing only: never bodies, tokens or names.
+        log.info(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        structlog.contextvars.unbind_contextvars("correlation_id")
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    limit = request.app[MAX_BODY_KEY]
+    if request.content_length is not None and request.content_length > limit:
+        return web.json_response({"error": "body too large"}, status=413)
+    try:
+        raw = await request.content.read(limit + 1)
+    except (ConnectionError, ValueError):
+        return web.json_response({"error": "unreadable body"}, status=400)
+    if len(raw) > limit:
+        return web.json_response({"error": "body too large"}, status=413)
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return web.json_response({"error": "malformed JSON"}, status=400)
+    if not isinstance(body, dict):
+        return web.json_response({"error": "an activity must be a JSON object"}, status=400)
+    seam = request.app[SEAM_KEY]
+    result = await seam.process(body, request.headers.get("Authorization"), request[CORRELATION_KEY])
+    if result.body is None:
+        return web.Response(status=result.status)
+    return web.json_response(result.body, status=result.status)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    if await request.app[READY_KEY]():
+        return web.json_response({"status": "ready"})
+    return web.json_response({"status": "database unreachable"}, status=503)
+
+
+def build_web_app(seam: TeamsSeam, ready: Ready, *, max_body_bytes: int) -> web.Application:
+    # client_max_size guards every route; /api/messages checks the exact limit itself to answer 413.
+    app = web.Application(middlewares=[access_log], client_max_size=max_body_bytes + 1024)
+    app[SEAM_KEY] = seam
+    app[READY_KEY] = ready
+    app[MAX_BODY_KEY] = max_body_bytes
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app

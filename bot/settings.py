@@ -1,0 +1,117 @@
+"""One settings class for the whole service.
+
+Why: a misconfigured bot that starts anyway is worse than one that refuses to start, so every
+variable is validated here, once, and the error names the variable to fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BOT_FRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+LOOPBACK_HOST = "127.0.0.1"
+
+
+class ConfigError(Exception):
+    """Raised at start-up with a message that names the variable to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SENBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # Identity of the bot. No app id means local mode (see DESIGN.md, "Local use without Azure").
+    app_id: str = ""
+    app_password: SecretStr = SecretStr("")
+    # Comma-separated Entra tenant ids whose activities are accepted.
+    tenant_id: str = ""
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./senbot.db",
+        validation_alias="DATABASE_URL",
+    )
+    host: str = LOOPBACK_HOST
+    port: int = Field(default=3978, ge=1, le=65535)
+
+    # Where the Bot Framework publishes its signing keys; tests point this at a loopback server.
+    openid_metadata_url: str = BOT_FRAMEWORK_OPENID_URL
+    token_issuer: str = BOT_FRAMEWORK_ISSUER
+    # Key refresh happens off the request path with this timeout (the SDK's blocks the loop).
+    openid_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    # Comma-separated emails of the first administrators.
+    admins: str = ""
+    # Off in tests and benchmarks that drive jobs by hand.
+    scheduler_enabled: bool = True
+
+    @model_validator(mode="after")
+    def _check_mode(self) -> Settings:
+        if self.app_id:
+            if not self.app_password.get_secret_value():
+                raise ValueError("SENBOT_APP_PASSWORD is required when SENBOT_APP_ID is set")
+            if not self.tenant_ids:
+                raise ValueError("SENBOT_TENANT_ID is required when SENBOT_APP_ID is set")
+        elif not _is_loopback(self.host):
+            raise ValueError(
+                "SENBOT_HOST must be a loopback address in local mode (no SENBOT_APP_ID): "
+                "an unauthenticated bot must not listen on a network"
+            )
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return self
+
+    @property
+    def local_mode(self) -> bool:
+        return not self.app_id
+
+    @cached_property
+    def tenant_ids(self) -> frozenset[str]:
+        return frozenset(t.strip().lower() for t in self.tenant_id.split(",") if t.strip())
+
+    @cached_property
+    def admin_emails(self) -> frozenset[str]:
+        return frozenset(a.strip().lower() for a in self.admins.split(",") if a.strip())
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and .env); raise ConfigError naming the bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            name = _env_name(loc) if loc else ""
+            problems.append(f"{name}: {err['msg']}" if name else str(err["msg"]).removeprefix("Value error, "))
+        raise ConfigError("Invalid configuration: " + "; ".join(problems)) from None
+
+
+def _env_name(field: str) -> str:
+    if field == "database_url":
+        return "DATABASE_URL"
+    return "SENBOT_" + field.upper()

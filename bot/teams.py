@@ -1,0 +1,342 @@
+"""The seam: the only module that imports the Teams SDK (botbuilder 4.17.1).
+
+Everything SDK-shaped stops here. Inbound activities become `bot.core.Inbound`; a flow's `Outbound`
+becomes replies, an updated card or an invoke response. A move to the Microsoft 365 Agents SDK
+rewrites this file and nothing else.
+
+Defects of 4.17.1 handled here (TEAMS.md):
+1. Action.Execute through `on_adaptive_card_invoke` answers 500: we never use the ActivityHandler;
+   invokes are answered with an InvokeResponse whose body is a plain dict.
+2/7. Bad tokens give 500 and key refresh blocks the loop: tokens are checked by `bot.auth` before the
+   SDK sees the activity, and every failure is a 401.
+3/4. No tenant check and `conversation.tenant_id` always None: the tenant is read from
+   `channelData.tenant.id` and checked against configuration (403 otherwise).
+5. ~17 ms of CPU per activity in msrest's retry policy: its status list is built from a frozenset.
+8. Anonymous requests are accepted only in local mode, which binds to loopback (bot/settings.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from botbuilder.core import (
+    CardFactory,
+    InvokeResponse,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationReference,
+)
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConfiguration,
+    AuthenticationConstants,
+    BotFrameworkAuthenticationFactory,
+    ClaimsIdentity,
+    MicrosoftAppCredentials,
+    PasswordServiceClientCredentialFactory,
+)
+from msrest.universal_http.requests import ClientRetryPolicy
+
+from bot.auth import AuthError, KeyCache, TokenValidator
+from bot.core import ChatKind, ConversationAddress, Inbound, InboundKind, Message, Outbound
+from bot.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+TEAMS_CHANNEL = "msteams"
+CARD_INVOKE = "adaptiveCard/action"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+# Defect 5: `i not in safe_codes` over a 500-element list, for 999 codes, twice per activity.
+# A frozenset gives the same retry codes in microseconds. msrest 0.7.1 is final, so this cannot drift.
+if not isinstance(ClientRetryPolicy.safe_codes, frozenset):
+    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
+
+
+@dataclass(frozen=True)
+class SeamResponse:
+    status: int
+    body: Any = None
+
+
+TurnHandler = Callable[[Inbound], Awaitable[Outbound]]
+Auditor = Callable[[str, str | None, str], Awaitable[None]]
+TokenProvider = Callable[[], str]
+
+
+class _StaticTokenCredentials(MicrosoftAppCredentials):  # type: ignore[misc]
+    """Outgoing credentials from a token provider instead of MSAL (tests, or a managed token source)."""
+
+    def __init__(self, app_id: str, provider: TokenProvider) -> None:
+        super().__init__(app_id, "")
+        self._provider = provider
+
+    def get_access_token(self, force_refresh: bool = False) -> str:
+        return self._provider()
+
+
+class _StaticTokenCredentialFactory(PasswordServiceClientCredentialFactory):  # type: ignore[misc]
+    def __init__(self, app_id: str, provider: TokenProvider) -> None:
+        super().__init__(app_id, "unused", None)
+        self._provider = provider
+
+    async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool) -> Any:
+        return _StaticTokenCredentials(app_id, self._provider)
+
+
+class TeamsSeam:
+    def __init__(
+        self,
+        settings: Settings,
+        handle_turn: TurnHandler,
+        audit_refusal: Auditor,
+        *,
+        outgoing_token: TokenProvider | None = None,
+    ) -> None:
+        self._settings = settings
+        self._handle_turn = handle_turn
+        self._audit_refusal = audit_refusal
+        if settings.local_mode:
+            credentials = PasswordServiceClientCredentialFactory()
+            self._validator: TokenValidator | None = None
+        else:
+            if outgoing_token is not None:
+                credentials = _StaticTokenCredentialFactory(settings.app_id, outgoing_token)
+            else:
+                credentials = PasswordServiceClientCredentialFactory(
+                    settings.app_id,
+                    settings.app_password.get_secret_value(),
+                    next(iter(sorted(settings.tenant_ids))),
+                )
+            self._validator = TokenValidator(
+                keys=KeyCache(settings.openid_metadata_url, settings.openid_timeout_seconds),
+                app_id=settings.app_id,
+                issuer=settings.token_issuer,
+            )
+        self._auth = BotFrameworkAuthenticationFactory.create(
+            channel_service="",
+            credential_factory=credentials,
+            auth_configuration=AuthenticationConfiguration(),
+        )
+        self._adapter = CloudAdapter(self._auth)
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    async def process(self, body: Mapping[str, Any], authorization: str | None, correlation_id: str) -> SeamResponse:
+        """Authenticate, gate and run one activity. Never raises for anything a caller sends."""
+        try:
+            activity = Activity().deserialize(dict(body))
+        except Exception:  # msrest raises several types for malformed fields
+            return SeamResponse(400, {"error": "not an activity"})
+        if not activity.type or not isinstance(activity.type, str):
+            return SeamResponse(400, {"error": "activity has no type"})
+
+        channel_id = activity.channel_id or ""
+        if self._validator is not None:
+            try:
+                claims = await self._validator.validate(
+                    authorization, channel_id=channel_id, service_url=activity.service_url or ""
+                )
+            except AuthError as exc:
+                log.info("auth_refused", reason=str(exc))
+                return SeamResponse(401, {"error": "unauthorized"})
+            identity = ClaimsIdentity(dict(claims), True)
+        else:
+            identity = ClaimsIdentity({}, True, AuthenticationConstants.ANONYMOUS_AUTH_TYPE)
+
+        tenant_id = _tenant_of(body)
+        refusal = self._gate(channel_id, tenant_id)
+        if refusal:
+            log.info("tenant_refused", reason=refusal)
+            await self._audit_refusal(refusal, tenant_id, correlation_id)
+            return SeamResponse(403, {"error": "forbidden"})
+
+        result = AuthenticateRequestResult()
+        result.claims_identity = identity
+        result.audience = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+        result.caller_id = None
+        result.connector_factory = self._auth.create_connector_factory(identity)
+
+        async def logic(context: TurnContext) -> None:
+            await self._turn(context, tenant_id or "", correlation_id)
+
+        invoke = await self._adapter.process_activity(result, activity, logic)
+        if invoke is not None:
+            return SeamResponse(invoke.status or 200, invoke.body)
+        return SeamResponse(200 if activity.type == ActivityTypes.invoke else 201)
+
+    def _gate(self, channel_id: str, tenant_id: str | None) -> str | None:
+        allowed = self._settings.tenant_ids
+        if self._settings.local_mode and not allowed:
+            return None
+        if channel_id != TEAMS_CHANNEL:
+            return "channel_not_teams"
+        if not tenant_id:
+            return "tenant_missing"
+        if tenant_id.lower() not in allowed:
+            return "tenant_foreign"
+        return None
+
+    async def _turn(self, context: TurnContext, tenant_id: str, correlation_id: str) -> None:
+        activity = context.activity
+        inbound = _to_inbound(context, tenant_id, correlation_id)
+        if inbound is None:
+            if activity.type == ActivityTypes.invoke:
+                await _send_invoke(context, 200, {})
+            return
+        outbound = await self._handle_turn(inbound)
+        if inbound.kind is InboundKind.EXECUTE:
+            card = outbound.invoke_card
+            body = {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card} if card else {
+                "statusCode": 204,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": "",
+            }
+            await _send_invoke(context, 200, body)
+        if outbound.replace_card is not None and inbound.reply_to_id:
+            update = MessageFactory.attachment(CardFactory.adaptive_card(outbound.replace_card))
+            update.id = inbound.reply_to_id
+            await context.update_activity(update)
+        if outbound.messages:
+            await context.send_activities([_to_activity(m) for m in outbound.messages])
+
+    # -- outbound (proactive) ----------------------------------------------------------------
+
+    async def send_proactive(self, address: ConversationAddress, message: Message) -> str | None:
+        """Send one message to a stored conversation; returns the new activity id."""
+        reference = ConversationReference(
+            channel_id=address.channel_id,
+            service_url=address.service_url,
+            conversation=ConversationAccount(id=address.conversation_id, tenant_id=address.tenant_id),
+            bot=ChannelAccount(id=address.bot_id),
+            user=ChannelAccount(id=address.user_id),
+        )
+        sent: dict[str, str | None] = {}
+
+        async def callback(context: TurnContext) -> None:
+            response = await context.send_activity(_to_activity(message))
+            sent["id"] = response.id if response else None
+
+        identity = ClaimsIdentity(
+            {AuthenticationConstants.AUDIENCE_CLAIM: self._settings.app_id, AuthenticationConstants.APP_ID_CLAIM: self._settings.app_id},
+            True,
+        )
+        await self._adapter.continue_conversation(
+            reference, callback, self._settings.app_id or None, claims_identity=identity,
+            audience=AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+        )
+        return sent.get("id")
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def _tenant_of(body: Mapping[str, Any]) -> str | None:
+    channel_data = body.get("channelData")
+    if not isinstance(channel_data, Mapping):
+        return None
+    tenant = channel_data.get("tenant")
+    if not isinstance(tenant, Mapping):
+        return None
+    tenant_id = tenant.get("id")
+    return tenant_id if isinstance(tenant_id, str) and tenant_id else None
+
+
+def _chat_kind(activity: Activity) -> ChatKind:
+    kind = getattr(activity.conversation, "conversation_type", None) if activity.conversation else None
+    if kind == "channel":
+        return ChatKind.CHANNEL
+    if kind == "groupChat":
+        return ChatKind.GROUP
+    return ChatKind.PERSONAL
+
+
+def _to_inbound(context: TurnContext, tenant_id: str, correlation_id: str) -> Inbound | None:
+    activity = context.activity
+    sender = activity.from_property
+    aad = getattr(sender, "aad_object_id", None) if sender else None
+    chat = _chat_kind(activity)
+    address = None
+    if activity.conversation and activity.recipient and sender and activity.service_url:
+        address = ConversationAddress(
+            tenant_id=tenant_id,
+            channel_id=activity.channel_id or TEAMS_CHANNEL,
+            service_url=activity.service_url,
+            conversation_id=activity.conversation.id,
+            bot_id=activity.recipient.id,
+            user_id=sender.id,
+        )
+    common: dict[str, Any] = {
+        "tenant_id": tenant_id,
+        "aad_object_id": aad,
+        "chat": chat,
+        "correlation_id": correlation_id,
+        "address": address,
+    }
+
+    if activity.type == ActivityTypes.message:
+        value = activity.value
+        if isinstance(value, Mapping) and value:
+            verb = value.get("verb")
+            data = {k: v for k, v in value.items() if k != "verb"}
+            return Inbound(
+                kind=InboundKind.SUBMIT,
+                verb=verb if isinstance(verb, str) else None,
+                data=data,
+                reply_to_id=activity.reply_to_id,
+                **common,
+            )
+        text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
+        return Inbound(kind=InboundKind.MESSAGE, text=(text or "").strip(), **common)
+
+    if activity.type == ActivityTypes.invoke and activity.name == CARD_INVOKE:
+        value = activity.value if isinstance(activity.value, Mapping) else {}
+        action = value.get("action") if isinstance(value.get("action"), Mapping) else {}
+        verb = action.get("verb")
+        data = action.get("data")
+        return Inbound(
+            kind=InboundKind.EXECUTE,
+            verb=verb if isinstance(verb, str) else None,
+            data=data if isinstance(data, Mapping) else {},
+            is_refresh=value.get("trigger") == "automatic",
+            reply_to_id=activity.reply_to_id,
+            **common,
+        )
+
+    if activity.type == ActivityTypes.conversation_update:
+        bot_id = activity.recipient.id if activity.recipient else None
+        added = activity.members_added or []
+        if bot_id and any(m.id == bot_id for m in added):
+            return Inbound(kind=InboundKind.INSTALL, **common)
+        return Inbound(kind=InboundKind.OTHER, **common)
+
+    if activity.type == ActivityTypes.invoke:
+        return None
+    # installationUpdate, messageReaction, typing...: remembered, acknowledged, never an error.
+    return Inbound(kind=InboundKind.OTHER, **common)
+
+
+def _to_activity(message: Message) -> Activity:
+    if message.card is not None:
+        activity: Activity = MessageFactory.attachment(CardFactory.adaptive_card(message.card))
+        if message.text:
+            activity.text = message.text
+        return activity
+    result: Activity = MessageFactory.text(message.text or "")
+    return result
+
+
+async def _send_invoke(context: TurnContext, status: int, body: Any) -> None:
+    await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body)))

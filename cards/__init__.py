@@ -1,0 +1,1 @@
+"""Adaptive Card builders: pure functions, data in, card dict out (no I/O, no turn context)."""

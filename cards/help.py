@@ -1,0 +1,47 @@
+"""The welcome and help cards, generated from the route table (STYLE.md, habit 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import texts
+from cards.common import Card, card, facts, paragraph, submit, title
+from cards.verbs import Verb
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    usage: str
+    summary: str
+
+
+def help_card(commands: Sequence[CommandLine]) -> Card:
+    return card(
+        [
+            title(texts.HELP_TITLE),
+            facts((c.usage, c.summary) for c in commands),
+            paragraph(texts.HELP_FOOTER, subtle=True),
+        ]
+    )
+
+
+def welcome_card(
+    *, name: str, roles: Sequence[str], school: str, commands: Sequence[CommandLine]
+) -> Card:
+    return card(
+        [
+            title(texts.WELCOME_TITLE),
+            paragraph(texts.WELCOME_BODY),
+            paragraph(texts.WELCOME_ROLES.format(name=name, roles=", ".join(roles), school=school), subtle=True),
+            facts((c.usage, c.summary) for c in commands),
+        ],
+        [submit("Show help", Verb.HELP)],
+    )
+
+
+def not_in_directory_card(contacts: Sequence[str]) -> Card:
+    body = [title(texts.WELCOME_TITLE), paragraph(texts.NOT_IN_DIRECTORY)]
+    if contacts:
+        body.append(paragraph(texts.NOT_IN_DIRECTORY_CONTACT.format(contacts=", ".join(contacts)), subtle=True))
+    return card(body)

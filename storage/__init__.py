@@ -1,0 +1,1 @@
+"""Storage: typed models, the engine and sessions, migrations and the queries each flow uses."""

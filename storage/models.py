@@ -1,0 +1,581 @@
+"""Typed ORM models for every entity in DESIGN.md.
+
+Why this shape:
+- money is stored in pence (integers) so provision-map sums are exact;
+- every status/code column has a CHECK constraint so bad data cannot arrive by another door;
+- history is kept by appending rows (register entries, referral events, audit), never by overwriting;
+- timestamps are timezone-aware UTC on both SQLite and PostgreSQL (see UTCDateTime).
+The schema changes only through Alembic migrations; tests check the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so Alembic migrations can refer to them on every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# A big integer id on PostgreSQL; SQLite only auto-increments a plain INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Always timezone-aware UTC in Python, whatever the backend stores."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Role(StrEnum):
+    TEACHER = "teacher"
+    TA = "ta"
+    SENCO = "senco"
+    HEAD = "head"
+    ADMIN = "admin"
+    TRUST_LEAD = "trust_lead"
+
+
+class SenStatus(StrEnum):
+    NO_SEN = "N"
+    SEN_SUPPORT = "K"
+    EHC_PLAN = "E"
+
+
+class ReferralStatus(StrEnum):
+    REQUESTED = "requested"
+    MORE_INFO = "more_info"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    ASSESSED = "assessed"
+    REPORT_RECEIVED = "report_received"
+    CLOSED = "closed"
+
+
+class Urgency(StrEnum):
+    ROUTINE = "routine"
+    SOON = "soon"
+    URGENT = "urgent"
+
+
+class OutcomeResult(StrEnum):
+    PENDING = "pending"
+    MET = "met"
+    PARTLY_MET = "partly_met"
+    NOT_MET = "not_met"
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+def _in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Schools, people, classes
+
+
+class School(Base):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    urn: Mapped[str | None] = mapped_column(String(16), unique=True)
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    # The notional SEN budget threshold per pupil per financial year (£6,000 by default).
+    notional_threshold_pence: Mapped[int] = mapped_column(Integer, default=600_000)
+    review_interval_weeks: Mapped[int] = mapped_column(Integer, default=13)
+    referral_stall_weeks: Mapped[int] = mapped_column(Integer, default=6)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("notional_threshold_pence >= 0", name="threshold_non_negative"),
+        CheckConstraint("review_interval_weeks BETWEEN 1 AND 52", name="review_interval_range"),
+    )
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    # Entra object id: the only key we trust for a person (never from.id or a display name).
+    aad_object_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    mis_id: Mapped[str | None] = mapped_column(String(64))
+    # Hourly cost used to cost interventions; visible to SENCO/admin only.
+    hourly_cost_pence: Mapped[int | None] = mapped_column(Integer)
+    # Set when Teams says the app is gone for this person (403/404 on a proactive send).
+    unreachable_since: Mapped[dt.datetime | None] = mapped_column()
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    school: Mapped[School] = relationship(lazy="raise")
+    roles: Mapped[list[StaffRole]] = relationship(
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        back_populates="staff",
+        foreign_keys="StaffRole.staff_id",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("school_id", "email", name="uq_staff_school_email"),
+        CheckConstraint("hourly_cost_pence IS NULL OR hourly_cost_pence >= 0", name="cost_non_negative"),
+    )
+
+
+class StaffRole(Base):
+    __tablename__ = "staff_role"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    staff: Mapped[Staff] = relationship(back_populates="roles", foreign_keys=[staff_id], lazy="raise")
+
+    __table_args__ = (CheckConstraint(_in("role", Role), name="role_known"),)
+
+
+class TrustSchool(Base):
+    """Which schools a trust or local-authority lead may see totals for."""
+
+    __tablename__ = "trust_school"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+
+
+class Pupil(Base):
+    __tablename__ = "pupil"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    mis_id: Mapped[str] = mapped_column(String(64))
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    year_group: Mapped[int] = mapped_column(Integer)
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("school_id", "mis_id", name="uq_pupil_school_mis"),
+        # Reception is year 0, nursery -1; sixth form up to 14.
+        CheckConstraint("year_group BETWEEN -1 AND 14", name="year_group_range"),
+    )
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class SchoolClass(Base):
+    __tablename__ = "school_class"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    year_group: Mapped[int | None] = mapped_column(Integer)
+    external_id: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_class_school_name"),)
+
+
+class ClassPupil(Base):
+    __tablename__ = "class_pupil"
+
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"), primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), primary_key=True, index=True)
+
+
+class ClassStaff(Base):
+    """The caseload: a teacher or TA sees the pupils of the classes they are attached to."""
+
+    __tablename__ = "class_staff"
+
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True, index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The SEN register
+
+
+class NeedType(Base):
+    """A versioned lookup (DOMAIN.md): the DfE changes codes, so no hard-coded enum."""
+
+    __tablename__ = "need_type"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    broad_area: Mapped[str | None] = mapped_column(String(80))
+    only_with_sen_support: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    census_version: Mapped[str] = mapped_column(String(16))
+
+
+class RegisterEntry(Base):
+    """One row per status/need period; the current entry has ended_on NULL. History is never rewritten."""
+
+    __tablename__ = "register_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    status: Mapped[str] = mapped_column(String(1))
+    need_rank1: Mapped[str | None] = mapped_column(ForeignKey("need_type.code"))
+    need_rank2: Mapped[str | None] = mapped_column(ForeignKey("need_type.code"))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", SenStatus), name="status_known"),
+        CheckConstraint(
+            "status = 'N' OR need_rank1 IS NOT NULL", name="need_required_for_k_e"
+        ),
+        CheckConstraint(
+            "need_rank2 IS NULL OR need_rank2 <> need_rank1", name="needs_distinct"
+        ),
+        Index("ix_register_current", "pupil_id", "ended_on"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Provision and interventions
+
+
+class ProvisionType(Base):
+    __tablename__ = "provision_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    broad_area: Mapped[str | None] = mapped_column(String(80))
+    default_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    default_group_size: Mapped[int] = mapped_column(Integer, default=1)
+    staff_hourly_cost_pence: Mapped[int] = mapped_column(Integer, default=0)
+    per_pupil_cost_pence: Mapped[int] = mapped_column(Integer, default=0)
+    retired_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (
+        UniqueConstraint("school_id", "name", name="uq_provision_school_name"),
+        CheckConstraint("default_minutes BETWEEN 1 AND 600", name="minutes_range"),
+        CheckConstraint("default_group_size BETWEEN 1 AND 30", name="group_range"),
+        CheckConstraint(
+            "staff_hourly_cost_pence >= 0 AND per_pupil_cost_pence >= 0", name="costs_non_negative"
+        ),
+    )
+
+
+class InterventionSession(Base):
+    __tablename__ = "intervention_session"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    provision_type_id: Mapped[int] = mapped_column(ForeignKey("provision_type.id"))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Travels in the card: a double click or a Teams retry finds the row already there.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # The rates in force on the day, stored so later price changes do not rewrite history.
+    staff_hourly_cost_pence: Mapped[int] = mapped_column(Integer)
+    per_pupil_cost_pence: Mapped[int] = mapped_column(Integer)
+    undone_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("minutes BETWEEN 1 AND 600", name="minutes_range"),
+        Index("ix_session_school_date", "school_id", "held_on"),
+    )
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("intervention_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), primary_key=True, index=True)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Computed once when logged: hourly × hours ÷ present pupils + per-pupil cost; 0 when absent.
+    cost_pence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Plans and reviews (the APDR cycle)
+
+
+class SupportPlan(Base):
+    __tablename__ = "support_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default=PlanStatus.DRAFT.value)
+    strategies: Mapped[str | None] = mapped_column(Text)
+    pupil_views: Mapped[str | None] = mapped_column(Text)
+    parent_views: Mapped[str | None] = mapped_column(Text)
+    # A plan without a review date cannot exist (issue: reviews are what SENCOs fear missing).
+    review_on: Mapped[dt.date] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (CheckConstraint(_in("status", PlanStatus), name="status_known"),)
+
+
+class PlanOutcome(Base):
+    __tablename__ = "plan_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "position", name="uq_outcome_plan_position"),
+        CheckConstraint("position BETWEEN 1 AND 4", name="position_range"),
+    )
+
+
+class PlanProvision(Base):
+    __tablename__ = "plan_provision"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id", ondelete="CASCADE"), primary_key=True)
+    provision_type_id: Mapped[int] = mapped_column(ForeignKey("provision_type.id"), primary_key=True)
+    sessions_per_week: Mapped[int | None] = mapped_column(Integer)
+
+
+class Review(Base):
+    __tablename__ = "review"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("support_plan.id"))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    held_on: Mapped[dt.date | None] = mapped_column(Date)
+    parent_attended: Mapped[bool | None] = mapped_column(Boolean)
+    parent_who: Mapped[str | None] = mapped_column(String(200))
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    next_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    # The reminder planner scans reviews not yet held by due date.
+    __table_args__ = (Index("ix_review_due_open", "due_on", "held_on"),)
+
+
+class ReviewOutcome(Base):
+    __tablename__ = "review_outcome"
+
+    review_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("review.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("plan_outcome.id"), primary_key=True)
+    result: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint(_in("result", OutcomeResult), name="result_known"),)
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals to specialist services
+
+
+class ReferralService(Base):
+    __tablename__ = "referral_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL school: a service offered to every school (the default list).
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    retired_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_service_school_name"),)
+
+
+class Referral(Base):
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("referral_service.id"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    concern: Mapped[str] = mapped_column(Text)
+    tried_so_far: Mapped[str | None] = mapped_column(Text)
+    consent_on: Mapped[dt.date] = mapped_column(Date)
+    consent_by: Mapped[str] = mapped_column(String(200))
+    urgency: Mapped[str] = mapped_column(String(16), default=Urgency.ROUTINE.value)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=ReferralStatus.REQUESTED.value)
+    # Optimistic concurrency: decisions apply with UPDATE ... WHERE version = :v.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ReferralStatus), name="status_known"),
+        CheckConstraint(_in("urgency", Urgency), name="urgency_known"),
+    )
+
+
+class ReferralEvent(Base):
+    __tablename__ = "referral_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint(_in("status", ReferralStatus), name="status_known"),)
+
+
+# ---------------------------------------------------------------------------------------------
+# Messaging: conversation references and the notification outbox
+
+
+class ConversationRef(Base):
+    """Where to reach a person proactively; refreshed on every inbound activity."""
+
+    __tablename__ = "conversation_ref"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    service_url: Mapped[str] = mapped_column(String(500))
+    conversation_id: Mapped[str] = mapped_column(String(500))
+    bot_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Outbox(Base):
+    """Every notification is a row here before anything is sent (DESIGN.md, "Nothing lost")."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    # e.g. review_due:<review id>:<stage>, weekly_digest:<staff id>:<ISO week>; the exactly-once key.
+    period_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None] = mapped_column()
+    sent_activity_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", OutboxStatus), name="status_known"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit
+
+
+class AuditEvent(Base):
+    """Append-only (a database trigger refuses UPDATE and DELETE). Ids only, never free text about a pupil."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.current_timestamp())
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    school_id: Mapped[int | None] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_aad: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str | None] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    pupil_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_at", "at"),)
