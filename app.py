@@ -60,7 +60,10 @@ def main() -> None:
         raise SystemExit(2) from None
     logs.configure(settings.log_level, settings.log_format)
     mode = "local (no app id; unauthenticated, loopback only)" if settings.local_mode else "production"
-    print(f"senbot: serving on http://{settings.host}:{settings.port}/api/messages in {mode} mode", file=sys.stderr)
+    print(
+        f"senbot: serving on http://{settings.host}:{settings.port}/api/messages in {mode} mode",
+        file=sys.stderr,
+    )
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
 
 

@@ -103,7 +103,9 @@ class TokenValidator:
     app_id: str
     issuer: str
 
-    async def validate(self, authorization: str | None, *, channel_id: str, service_url: str) -> Mapping[str, Any]:
+    async def validate(
+        self, authorization: str | None, *, channel_id: str, service_url: str
+    ) -> Mapping[str, Any]:
         token = _bearer(authorization)
         try:
             header = jwt.get_unverified_header(token)

@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed-demo":
         created = asyncio.run(_seed(settings))
         if not args.quiet:
-            print("senbot: demo school created" if created else "senbot: demo school already there", file=sys.stderr)
+            print(
+                "senbot: demo school created" if created else "senbot: demo school already there",
+                file=sys.stderr,
+            )
         return 0
     return 1  # unreachable: argparse requires a command
 

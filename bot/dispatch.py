@@ -16,8 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
-from bot.core import Card, ChatKind, Inbound, InboundKind, Outbound
-from bot.core import UserError as UserError
+from bot.core import Card, ChatKind, Inbound, InboundKind, Outbound, UserError
 from bot.policy import Actor
 from bot.router import Route, Router
 from bot.settings import Settings
@@ -87,7 +86,9 @@ class Dispatcher:
         except Exception:
             # Logged once, with the correlation id the person is given; no pupil data in the log.
             log.exception("turn_failed", kind=inbound.kind.value, verb=inbound.verb)
-            return _answer(inbound, notice(texts.UNEXPECTED_ERROR.format(correlation_id=inbound.correlation_id)))
+            return _answer(
+                inbound, notice(texts.UNEXPECTED_ERROR.format(correlation_id=inbound.correlation_id))
+            )
 
     async def _handle(self, inbound: Inbound) -> Outbound:
         now = self.clock()
@@ -138,7 +139,9 @@ class Dispatcher:
             return _answer(inbound, notice(texts.NOT_ALLOWED))
         try:
             async with self.sessions.begin() as session:
-                turn = TurnContext(inbound, actor, identity.school_name, session, self.router, self.settings, now)
+                turn = TurnContext(
+                    inbound, actor, identity.school_name, session, self.router, self.settings, now
+                )
                 result = await route.handler(turn)
         except UserError as err:
             return _answer(inbound, err.card or notice(err.message))

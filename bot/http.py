@@ -18,13 +18,15 @@ from bot.teams import TeamsSeam, new_correlation_id
 log = structlog.get_logger("senbot.http")
 Ready = Callable[[], Awaitable[bool]]
 SEAM_KEY = web.AppKey("seam", TeamsSeam)
-READY_KEY = web.AppKey("ready", Callable[[], Awaitable[bool]])
+READY_KEY: web.AppKey[Ready] = web.AppKey("ready")
 MAX_BODY_KEY = web.AppKey("max_body", int)
 CORRELATION_KEY = web.RequestKey("correlation_id", str)
 
 
 @web.middleware
-async def access_log(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def access_log(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     correlation_id = new_correlation_id()
     request[CORRELATION_KEY] = correlation_id
     structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
@@ -57,11 +59,12 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if request.content_length is not None and request.content_length > limit:
         return web.json_response({"error": "body too large"}, status=413)
     try:
-        raw = await request.content.read(limit + 1)
+        # aiohttp enforces client_max_size while reading a chunked body of unknown length.
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return web.json_response({"error": "body too large"}, status=413)
     except (ConnectionError, ValueError):
         return web.json_response({"error": "unreadable body"}, status=400)
-    if len(raw) > limit:
-        return web.json_response({"error": "body too large"}, status=413)
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -86,8 +89,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 def build_web_app(seam: TeamsSeam, ready: Ready, *, max_body_bytes: int) -> web.Application:
-    # client_max_size guards every route; /api/messages checks the exact limit itself to answer 413.
-    app = web.Application(middlewares=[access_log], client_max_size=max_body_bytes + 1024)
+    app = web.Application(middlewares=[access_log], client_max_size=max_body_bytes)
     app[SEAM_KEY] = seam
     app[READY_KEY] = ready
     app[MAX_BODY_KEY] = max_body_bytes

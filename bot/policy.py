@@ -32,6 +32,24 @@ class Actor:
         return bool(self.roles & frozenset(roles))
 
 
+@dataclass(frozen=True)
+class PupilScope:
+    """Which pupils a person may see: their school's, narrowed to their classes unless `whole_school`.
+
+    storage/queries/pupils.py turns this into SQL; flows never build the rule themselves.
+    """
+
+    school_id: int
+    staff_id: int
+    whole_school: bool
+
+
+def pupil_scope(actor: Actor) -> PupilScope:
+    return PupilScope(
+        school_id=actor.school_id, staff_id=actor.staff_id, whole_school=sees_whole_school(actor)
+    )
+
+
 def may_use(actor: Actor, allowed: frozenset[Role]) -> bool:
     return actor.has_any(allowed)
 

@@ -71,9 +71,7 @@ class Settings(BaseSettings):
                 "an unauthenticated bot must not listen on a network"
             )
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
-            )
+            raise ValueError("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return self
 
     @property
@@ -107,7 +105,9 @@ def load_settings(**overrides: object) -> Settings:
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
             name = _env_name(loc) if loc else ""
-            problems.append(f"{name}: {err['msg']}" if name else str(err["msg"]).removeprefix("Value error, "))
+            problems.append(
+                f"{name}: {err['msg']}" if name else str(err["msg"]).removeprefix("Value error, ")
+            )
         raise ConfigError("Invalid configuration: " + "; ".join(problems)) from None
 
 

@@ -61,7 +61,7 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 # Defect 5: `i not in safe_codes` over a 500-element list, for 999 codes, twice per activity.
 # A frozenset gives the same retry codes in microseconds. msrest 0.7.1 is final, so this cannot drift.
 if not isinstance(ClientRetryPolicy.safe_codes, frozenset):
-    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
+    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,9 @@ class _StaticTokenCredentialFactory(PasswordServiceClientCredentialFactory):  # 
         super().__init__(app_id, "unused", None)
         self._provider = provider
 
-    async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool) -> Any:
+    async def create_credentials(
+        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
+    ) -> Any:
         return _StaticTokenCredentials(app_id, self._provider)
 
 
@@ -133,14 +135,17 @@ class TeamsSeam:
 
     # -- inbound -----------------------------------------------------------------------------
 
-    async def process(self, body: Mapping[str, Any], authorization: str | None, correlation_id: str) -> SeamResponse:
+    async def process(
+        self, body: Mapping[str, Any], authorization: str | None, correlation_id: str
+    ) -> SeamResponse:
         """Authenticate, gate and run one activity. Never raises for anything a caller sends."""
         try:
             activity = Activity().deserialize(dict(body))
         except Exception:  # msrest raises several types for malformed fields
             return SeamResponse(400, {"error": "not an activity"})
-        if not activity.type or not isinstance(activity.type, str):
-            return SeamResponse(400, {"error": "activity has no type"})
+        problem = _malformed(activity)
+        if problem:
+            return SeamResponse(400, {"error": problem})
 
         channel_id = activity.channel_id or ""
         if self._validator is not None:
@@ -198,11 +203,15 @@ class TeamsSeam:
         outbound = await self._handle_turn(inbound)
         if inbound.kind is InboundKind.EXECUTE:
             card = outbound.invoke_card
-            body = {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card} if card else {
-                "statusCode": 204,
-                "type": "application/vnd.microsoft.activity.message",
-                "value": "",
-            }
+            body = (
+                {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card}
+                if card
+                else {
+                    "statusCode": 204,
+                    "type": "application/vnd.microsoft.activity.message",
+                    "value": "",
+                }
+            )
             await _send_invoke(context, 200, body)
         if outbound.replace_card is not None and inbound.reply_to_id:
             update = MessageFactory.attachment(CardFactory.adaptive_card(outbound.replace_card))
@@ -225,18 +234,47 @@ class TeamsSeam:
         sent: dict[str, str | None] = {}
 
         async def callback(context: TurnContext) -> None:
+            # The SDK gives the continuation activity a made-up id and would "reply" to it;
+            # a proactive message is a new message in the conversation.
+            context.activity.id = None
             response = await context.send_activity(_to_activity(message))
             sent["id"] = response.id if response else None
 
         identity = ClaimsIdentity(
-            {AuthenticationConstants.AUDIENCE_CLAIM: self._settings.app_id, AuthenticationConstants.APP_ID_CLAIM: self._settings.app_id},
+            {
+                AuthenticationConstants.AUDIENCE_CLAIM: self._settings.app_id,
+                AuthenticationConstants.APP_ID_CLAIM: self._settings.app_id,
+            },
             True,
         )
         await self._adapter.continue_conversation(
-            reference, callback, self._settings.app_id or None, claims_identity=identity,
+            reference,
+            callback,
+            self._settings.app_id or None,
+            claims_identity=identity,
             audience=AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
         )
         return sent.get("id")
+
+
+def _malformed(activity: Activity) -> str | None:
+    """What the SDK needs to answer at all; without it, it would crash (found by fuzzing)."""
+    if not activity.type or not isinstance(activity.type, str):
+        return "activity has no type"
+    if not isinstance(activity.service_url, str) or not activity.service_url.startswith(
+        ("https://", "http://")
+    ):
+        return "activity has no serviceUrl"
+    if not isinstance(activity.channel_id, str) or not activity.channel_id:
+        return "activity has no channelId"
+    for name, account in (
+        ("conversation", activity.conversation),
+        ("from", activity.from_property),
+        ("recipient", activity.recipient),
+    ):
+        if account is None or not isinstance(account.id, str) or not account.id:
+            return f"activity has no {name}.id"
+    return None
 
 
 def new_correlation_id() -> str:
@@ -289,28 +327,27 @@ def _to_inbound(context: TurnContext, tenant_id: str, correlation_id: str) -> In
     if activity.type == ActivityTypes.message:
         value = activity.value
         if isinstance(value, Mapping) and value:
-            verb = value.get("verb")
-            data = {k: v for k, v in value.items() if k != "verb"}
+            submitted_verb = value.get("verb")
             return Inbound(
                 kind=InboundKind.SUBMIT,
-                verb=verb if isinstance(verb, str) else None,
-                data=data,
+                verb=submitted_verb if isinstance(submitted_verb, str) else None,
+                data={k: v for k, v in value.items() if k != "verb"},
                 reply_to_id=activity.reply_to_id,
                 **common,
             )
-        text = TurnContext.remove_recipient_mention(activity) if activity.entities else (activity.text or "")
-        return Inbound(kind=InboundKind.MESSAGE, text=(text or "").strip(), **common)
+        return Inbound(kind=InboundKind.MESSAGE, text=_text_without_mentions(activity), **common)
 
     if activity.type == ActivityTypes.invoke and activity.name == CARD_INVOKE:
-        value = activity.value if isinstance(activity.value, Mapping) else {}
-        action = value.get("action") if isinstance(value.get("action"), Mapping) else {}
+        invoke_value: Mapping[str, Any] = activity.value if isinstance(activity.value, Mapping) else {}
+        raw_action = invoke_value.get("action")
+        action: Mapping[str, Any] = raw_action if isinstance(raw_action, Mapping) else {}
         verb = action.get("verb")
         data = action.get("data")
         return Inbound(
             kind=InboundKind.EXECUTE,
             verb=verb if isinstance(verb, str) else None,
             data=data if isinstance(data, Mapping) else {},
-            is_refresh=value.get("trigger") == "automatic",
+            is_refresh=invoke_value.get("trigger") == "automatic",
             reply_to_id=activity.reply_to_id,
             **common,
         )
@@ -328,6 +365,25 @@ def _to_inbound(context: TurnContext, tenant_id: str, correlation_id: str) -> In
     return Inbound(kind=InboundKind.OTHER, **common)
 
 
+def _text_without_mentions(activity: Activity) -> str:
+    """The typed text without "<at>senbot</at>" (in channels the bot must be mentioned to hear)."""
+    text = activity.text if isinstance(activity.text, str) else ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        props = getattr(entity, "additional_properties", None) or {}
+        mentioned = props.get("mentioned")
+        said = props.get("text")
+        if (
+            getattr(entity, "type", None) == "mention"
+            and isinstance(mentioned, Mapping)
+            and mentioned.get("id") == bot_id
+            and isinstance(said, str)
+            and said
+        ):
+            text = text.replace(said, " ")
+    return " ".join(text.split())
+
+
 def _to_activity(message: Message) -> Activity:
     if message.card is not None:
         activity: Activity = MessageFactory.attachment(CardFactory.adaptive_card(message.card))
@@ -339,4 +395,6 @@ def _to_activity(message: Message) -> Activity:
 
 
 async def _send_invoke(context: TurnContext, status: int, body: Any) -> None:
-    await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body)))
+    await context.send_activity(
+        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
+    )

@@ -50,7 +50,9 @@ def facts(pairs: Iterable[tuple[str, str]]) -> Card:
     return {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in pairs]}
 
 
-def submit(label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: str | None = None) -> Card:
+def submit(
+    label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: str | None = None
+) -> Card:
     """An Action.Submit whose data carries the verb the router dispatches on."""
     action: Card = {"type": "Action.Submit", "title": label, "data": {"verb": verb.value, **(data or {})}}
     if style:
@@ -58,7 +60,9 @@ def submit(label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, sty
     return action
 
 
-def execute(label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: str | None = None) -> Card:
+def execute(
+    label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: str | None = None
+) -> Card:
     """An Action.Execute (Universal Action): the response replaces the card for the person who clicked."""
     action: Card = {"type": "Action.Execute", "title": label, "verb": verb.value, "data": dict(data or {})}
     if style:

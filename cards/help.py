@@ -26,14 +26,14 @@ def help_card(commands: Sequence[CommandLine]) -> Card:
     )
 
 
-def welcome_card(
-    *, name: str, roles: Sequence[str], school: str, commands: Sequence[CommandLine]
-) -> Card:
+def welcome_card(*, name: str, roles: Sequence[str], school: str, commands: Sequence[CommandLine]) -> Card:
     return card(
         [
             title(texts.WELCOME_TITLE),
             paragraph(texts.WELCOME_BODY),
-            paragraph(texts.WELCOME_ROLES.format(name=name, roles=", ".join(roles), school=school), subtle=True),
+            paragraph(
+                texts.WELCOME_ROLES.format(name=name, roles=", ".join(roles), school=school), subtle=True
+            ),
             facts((c.usage, c.summary) for c in commands),
         ],
         [submit("Show help", Verb.HELP)],
@@ -43,5 +43,7 @@ def welcome_card(
 def not_in_directory_card(contacts: Sequence[str]) -> Card:
     body = [title(texts.WELCOME_TITLE), paragraph(texts.NOT_IN_DIRECTORY)]
     if contacts:
-        body.append(paragraph(texts.NOT_IN_DIRECTORY_CONTACT.format(contacts=", ".join(contacts)), subtle=True))
+        body.append(
+            paragraph(texts.NOT_IN_DIRECTORY_CONTACT.format(contacts=", ".join(contacts)), subtle=True)
+        )
     return card(body)

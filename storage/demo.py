@@ -47,30 +47,128 @@ class DemoStaff:
 # The Playground's default user ("Alex Wilber") is the SENCO and a Year 3 teacher, so every flow works
 # for them out of the box; the other users are there to try the view of each role.
 PLAYGROUND_USERS = (
-    DemoStaff("00000000-0000-0000-0000-0000000000020", "Alex Wilber", "alex.wilber@oakfield.example",
-              (Role.SENCO, Role.TEACHER, Role.ADMIN), ("Year 3 Kestrels",), 3200),
+    DemoStaff(
+        "00000000-0000-0000-0000-0000000000020",
+        "Alex Wilber",
+        "alex.wilber@oakfield.example",
+        (Role.SENCO, Role.TEACHER, Role.ADMIN),
+        ("Year 3 Kestrels",),
+        3200,
+    ),
+    DemoStaff(
+        "00000000-0000-0000-0000-0000000000021", "Megan Bowen", "megan.bowen@oakfield.example", (Role.HEAD,)
+    ),
+    DemoStaff(
+        "00000000-0000-0000-0000-0000000000022",
+        "Adele Vance",
+        "adele.vance@oakfield.example",
+        (Role.TEACHER,),
+        ("Year 4 Falcons",),
+        3100,
+    ),
+    DemoStaff(
+        "00000000-0000-0000-0000-0000000000023",
+        "Isaiah Langer",
+        "isaiah.langer@oakfield.example",
+        (Role.TA,),
+        ("Year 3 Kestrels", "Year 4 Falcons"),
+        1500,
+    ),
+    DemoStaff(
+        "00000000-0000-0000-0000-0000000000024",
+        "Patti Fernandez",
+        "patti.fernandez@oakfield.example",
+        (Role.TEACHER,),
+        ("Year 1 Wrens",),
+        2900,
+    ),
+    DemoStaff(
+        "00000000-0000-0000-0000-0000000000025",
+        "Lynne Robbins",
+        "lynne.robbins@oakfield.example",
+        (Role.ADMIN,),
+    ),
 )
 DEMO_STAFF = (
-    DemoStaff("d0000000-0000-4000-8000-000000000001", "Priya Shah", "priya.shah@oakfield.example", (Role.HEAD,)),
-    DemoStaff("d0000000-0000-4000-8000-000000000002", "Tom Hughes", "tom.hughes@oakfield.example",
-              (Role.TEACHER,), ("Reception Robins",), 2900),
-    DemoStaff("d0000000-0000-4000-8000-000000000003", "Grace Okafor", "grace.okafor@oakfield.example",
-              (Role.TEACHER,), ("Year 1 Wrens",), 2900),
-    DemoStaff("d0000000-0000-4000-8000-000000000004", "Sam Patel", "sam.patel@oakfield.example",
-              (Role.TEACHER,), ("Year 2 Owls",), 3000),
-    DemoStaff("d0000000-0000-4000-8000-000000000005", "Ellie Brooks", "ellie.brooks@oakfield.example",
-              (Role.TEACHER,), ("Year 4 Falcons",), 3100),
-    DemoStaff("d0000000-0000-4000-8000-000000000006", "Ben Carter", "ben.carter@oakfield.example",
-              (Role.TEACHER,), ("Year 5 Herons",), 3300),
-    DemoStaff("d0000000-0000-4000-8000-000000000007", "Nadia Rahman", "nadia.rahman@oakfield.example",
-              (Role.TEACHER,), ("Year 6 Eagles",), 3400),
-    DemoStaff("d0000000-0000-4000-8000-000000000008", "Jo Evans", "jo.evans@oakfield.example",
-              (Role.TA,), ("Reception Robins", "Year 1 Wrens", "Year 2 Owls"), 1500),
-    DemoStaff("d0000000-0000-4000-8000-000000000009", "Chris Lee", "chris.lee@oakfield.example",
-              (Role.TA,), ("Year 3 Kestrels", "Year 4 Falcons"), 1500),
-    DemoStaff("d0000000-0000-4000-8000-000000000010", "Maria Silva", "maria.silva@oakfield.example",
-              (Role.TA,), ("Year 5 Herons", "Year 6 Eagles"), 1550),
-    DemoStaff("d0000000-0000-4000-8000-000000000011", "Dan Wright", "dan.wright@oakfield.example", (Role.ADMIN,)),
+    # Deputy head: receives the head's view.
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000001", "Priya Shah", "priya.shah@oakfield.example", (Role.HEAD,)
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000002",
+        "Tom Hughes",
+        "tom.hughes@oakfield.example",
+        (Role.TEACHER,),
+        ("Reception Robins",),
+        2900,
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000003",
+        "Grace Okafor",
+        "grace.okafor@oakfield.example",
+        (Role.TEACHER,),
+        ("Year 1 Wrens",),
+        2900,
+    ),  # job-shares Year 1 with Patti Fernandez
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000004",
+        "Sam Patel",
+        "sam.patel@oakfield.example",
+        (Role.TEACHER,),
+        ("Year 2 Owls",),
+        3000,
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000005",
+        "Ellie Brooks",
+        "ellie.brooks@oakfield.example",
+        (Role.TEACHER,),
+        ("Year 4 Falcons",),
+        3100,
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000006",
+        "Ben Carter",
+        "ben.carter@oakfield.example",
+        (Role.TEACHER,),
+        ("Year 5 Herons",),
+        3300,
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000007",
+        "Nadia Rahman",
+        "nadia.rahman@oakfield.example",
+        (Role.TEACHER,),
+        ("Year 6 Eagles",),
+        3400,
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000008",
+        "Jo Evans",
+        "jo.evans@oakfield.example",
+        (Role.TA,),
+        ("Reception Robins", "Year 1 Wrens", "Year 2 Owls"),
+        1500,
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000009",
+        "Chris Lee",
+        "chris.lee@oakfield.example",
+        (Role.TA,),
+        ("Year 3 Kestrels", "Year 4 Falcons"),
+        1500,
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000010",
+        "Maria Silva",
+        "maria.silva@oakfield.example",
+        (Role.TA,),
+        ("Year 5 Herons", "Year 6 Eagles"),
+        1550,
+    ),
+    DemoStaff(
+        "d0000000-0000-4000-8000-000000000011", "Dan Wright", "dan.wright@oakfield.example", (Role.ADMIN,)
+    ),
 )
 CLASSES = (
     ("Reception Robins", 0),
@@ -105,21 +203,95 @@ SERVICES = (
     "Early Help",
 )
 GIVEN = (
-    "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Leo", "Freya", "Arthur", "Ivy", "Muhammad",
-    "Florence", "Oscar", "Willow", "Harry", "Sophia", "Jack", "Lily", "Theo", "Grace", "Finley", "Evie", "Alfie",
-    "Ruby", "Charlie", "Aisha", "Henry", "Zara", "Archie", "Maya", "Jacob", "Poppy", "Ethan", "Rosie", "Yusuf",
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "George",
+    "Ava",
+    "Noah",
+    "Mia",
+    "Leo",
+    "Freya",
+    "Arthur",
+    "Ivy",
+    "Muhammad",
+    "Florence",
+    "Oscar",
+    "Willow",
+    "Harry",
+    "Sophia",
+    "Jack",
+    "Lily",
+    "Theo",
+    "Grace",
+    "Finley",
+    "Evie",
+    "Alfie",
+    "Ruby",
+    "Charlie",
+    "Aisha",
+    "Henry",
+    "Zara",
+    "Archie",
+    "Maya",
+    "Jacob",
+    "Poppy",
+    "Ethan",
+    "Rosie",
+    "Yusuf",
 )
 FAMILY = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson", "Wright",
-    "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Khan",
-    "Hughes", "Edwards", "Turner", "Hill", "Moore", "Cooper", "Ward", "Morris", "King", "Begum", "Lewis", "Baker",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Hughes",
+    "Edwards",
+    "Turner",
+    "Hill",
+    "Moore",
+    "Cooper",
+    "Ward",
+    "Morris",
+    "King",
+    "Begum",
+    "Lewis",
+    "Baker",
 )
 # 40 pupils on the register: (status, need rank 1, need rank 2).
 REGISTER = (
-    [("K", "SPLD", None)] * 7 + [("K", "SLCN", None)] * 6 + [("K", "SEMH", None)] * 6 + [("K", "MLD", None)] * 4
-    + [("K", "ASD", "SLCN")] * 3 + [("K", "NSA", None)] * 3 + [("K", "PD", None)] + [("K", "HI", None)]
-    + [("K", "SEMH", "SPLD")] * 2 + [("E", "ASD", None)] * 3 + [("E", "SLD", None)] + [("E", "SEMH", None)]
-    + [("E", "PD", "VI")] + [("E", "SLCN", "MLD")]
+    [("K", "SPLD", None)] * 7
+    + [("K", "SLCN", None)] * 6
+    + [("K", "SEMH", None)] * 6
+    + [("K", "MLD", None)] * 4
+    + [("K", "ASD", "SLCN")] * 3
+    + [("K", "NSA", None)] * 3
+    + [("K", "PD", None)]
+    + [("K", "HI", None)]
+    + [("K", "SEMH", "SPLD")] * 2
+    + [("E", "ASD", None)] * 3
+    + [("E", "SLD", None)]
+    + [("E", "SEMH", None)]
+    + [("E", "PD", "VI")]
+    + [("E", "SLCN", "MLD")]
 )
 
 
@@ -141,8 +313,13 @@ async def seed_demo(session: AsyncSession, *, today: dt.date | None = None) -> b
     for name, area, minutes, group, hourly, per_pupil in PROVISIONS:
         session.add(
             ProvisionType(
-                school_id=school.id, name=name, broad_area=area, default_minutes=minutes,
-                default_group_size=group, staff_hourly_cost_pence=hourly, per_pupil_cost_pence=per_pupil,
+                school_id=school.id,
+                name=name,
+                broad_area=area,
+                default_minutes=minutes,
+                default_group_size=group,
+                staff_hourly_cost_pence=hourly,
+                per_pupil_cost_pence=per_pupil,
             )
         )
     for service in SERVICES:
@@ -152,8 +329,11 @@ async def seed_demo(session: AsyncSession, *, today: dt.date | None = None) -> b
     senco_id = None
     for person in PLAYGROUND_USERS + DEMO_STAFF:
         staff = Staff(
-            school_id=school.id, aad_object_id=person.aad_object_id, display_name=person.display_name,
-            email=person.email, hourly_cost_pence=person.hourly_cost_pence,
+            school_id=school.id,
+            aad_object_id=person.aad_object_id,
+            display_name=person.display_name,
+            email=person.email,
+            hourly_cost_pence=person.hourly_cost_pence,
         )
         staff.roles = [StaffRole(role=r.value, granted_at=now) for r in person.roles]
         session.add(staff)
@@ -181,12 +361,20 @@ async def seed_demo(session: AsyncSession, *, today: dt.date | None = None) -> b
     await session.flush()
     session.add_all(ClassPupil(class_id=classes[c].id, pupil_id=p.id) for c, p in pupils)
 
-    for pupil, (status, need1, need2) in zip(rng.sample([p for _, p in pupils], len(REGISTER)), REGISTER, strict=True):
+    for pupil, (status, need1, need2) in zip(
+        rng.sample([p for _, p in pupils], len(REGISTER)), REGISTER, strict=True
+    ):
         started = today - dt.timedelta(days=rng.randrange(30, 700))
         session.add(
             RegisterEntry(
-                pupil_id=pupil.id, status=status, need_rank1=need1, need_rank2=need2, started_on=started,
-                changed_by=senco_id, reason="Demo data: placed on the register after assessment", created_at=now,
+                pupil_id=pupil.id,
+                status=status,
+                need_rank1=need1,
+                need_rank2=need2,
+                started_on=started,
+                changed_by=senco_id,
+                reason="Demo data: placed on the register after assessment",
+                created_at=now,
             )
         )
     await session.flush()

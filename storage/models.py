@@ -300,12 +300,8 @@ class RegisterEntry(Base):
 
     __table_args__ = (
         CheckConstraint(_in("status", SenStatus), name="status_known"),
-        CheckConstraint(
-            "status = 'N' OR need_rank1 IS NOT NULL", name="need_required_for_k_e"
-        ),
-        CheckConstraint(
-            "need_rank2 IS NULL OR need_rank2 <> need_rank1", name="needs_distinct"
-        ),
+        CheckConstraint("status = 'N' OR need_rank1 IS NOT NULL", name="need_required_for_k_e"),
+        CheckConstraint("need_rank2 IS NULL OR need_rank2 <> need_rank1", name="needs_distinct"),
         Index("ix_register_current", "pupil_id", "ended_on"),
     )
 

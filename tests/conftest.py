@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -120,9 +121,15 @@ class BotUnderTest:
     authority: TokenAuthority
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
+    app: web.Application
 
     async def post(
-        self, activity: Any, *, token: str | None = "valid", raw: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        activity: Any,
+        *,
+        token: str | None = "valid",
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         if token == "valid":
@@ -162,10 +169,11 @@ async def bot(
     authority: TokenAuthority,
 ) -> AsyncIterator[BotUnderTest]:
     settings = production_settings(database_url, authority)
-    server = TestServer(create_app(settings, outgoing_token=lambda: OUTGOING_TOKEN), host="127.0.0.1")
+    app = create_app(settings, outgoing_token=lambda: OUTGOING_TOKEN)
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:
         yield BotUnderTest(
-            str(server.make_url("")).rstrip("/"), http, connector, authority, sessions, settings
+            str(server.make_url("")).rstrip("/"), http, connector, authority, sessions, settings, app
         )
     await server.close()

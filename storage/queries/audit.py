@@ -43,7 +43,9 @@ def record(
     )
 
 
-async def events(session: AsyncSession, *, action: str | None = None, limit: int = 1000) -> Sequence[AuditEvent]:
+async def events(
+    session: AsyncSession, *, action: str | None = None, limit: int = 1000
+) -> Sequence[AuditEvent]:
     stmt = select(AuditEvent).order_by(AuditEvent.id).limit(limit)
     if action is not None:
         stmt = stmt.where(AuditEvent.action == action)

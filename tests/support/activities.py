@@ -38,7 +38,9 @@ def base(
     channel_id: str = "msteams",
 ) -> dict[str, Any]:
     conversation_id = (
-        f"a:1{user.aad_object_id.replace('-', '')}" if conversation_type == "personal" else "19:team@thread.tacv2"
+        f"a:1{user.aad_object_id.replace('-', '')}"
+        if conversation_type == "personal"
+        else "19:team@thread.tacv2"
     )
     activity: dict[str, Any] = {
         "type": kind,
@@ -73,14 +75,18 @@ def channel_mention(text: str, service_url: str, **kw: Any) -> dict[str, Any]:
     return activity
 
 
-def submit(value: dict[str, Any], service_url: str, *, reply_to_id: str = "card-1", **kw: Any) -> dict[str, Any]:
+def submit(
+    value: dict[str, Any], service_url: str, *, reply_to_id: str = "card-1", **kw: Any
+) -> dict[str, Any]:
     activity = base("message", service_url, **kw)
     activity["value"] = value
     activity["replyToId"] = reply_to_id
     return activity
 
 
-def execute(verb: str, data: dict[str, Any], service_url: str, *, trigger: str = "manual", **kw: Any) -> dict[str, Any]:
+def execute(
+    verb: str, data: dict[str, Any], service_url: str, *, trigger: str = "manual", **kw: Any
+) -> dict[str, Any]:
     activity = base("invoke", service_url, **kw)
     activity["name"] = "adaptiveCard/action"
     activity["value"] = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": trigger}

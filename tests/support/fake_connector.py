@@ -20,6 +20,7 @@ class Recorded:
     path: str
     body: dict[str, Any]
     authorization: str | None
+    response_id: str | None = None
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -58,11 +59,15 @@ class FakeConnector:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}
-        self.sent.append(Recorded(request.method, request.path, body, request.headers.get("Authorization")))
+        recorded = Recorded(request.method, request.path, body, request.headers.get("Authorization"))
+        self.sent.append(recorded)
         if self.failures:
             status, headers = self.failures.pop(0)
-            return web.json_response({"error": {"code": "fake", "message": "injected"}}, status=status, headers=headers)
-        return web.json_response({"id": f"activity-{next(self._ids)}"})
+            return web.json_response(
+                {"error": {"code": "fake", "message": "injected"}}, status=status, headers=headers
+            )
+        recorded.response_id = f"activity-{next(self._ids)}"
+        return web.json_response({"id": recorded.response_id})
 
     def messages(self) -> list[Recorded]:
         """Messages posted into conversations (replies and proactive sends), not updates."""

@@ -1,0 +1,110 @@
+"""Pupils a person may see (their caseload), in one query whatever the number of pupils.
+
+The rule itself comes from bot.policy.PupilScope; this module only turns it into SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Row, ScalarSelect, Select, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.policy import PupilScope
+from storage.models import ClassPupil, ClassStaff, Pupil, RegisterEntry
+
+
+@dataclass(frozen=True)
+class PupilRow:
+    id: int
+    given_name: str
+    family_name: str
+    year_group: int
+    sen_status: str
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+def visible(scope: PupilScope) -> Select[int]:
+    """SELECT pupil.id for every current pupil in scope (usable as a subquery)."""
+    stmt = select(Pupil.id).where(Pupil.school_id == scope.school_id, Pupil.left_on.is_(None))
+    if not scope.whole_school:
+        taught = (
+            select(ClassPupil.pupil_id)
+            .join(ClassStaff, ClassStaff.class_id == ClassPupil.class_id)
+            .where(ClassStaff.staff_id == scope.staff_id, ClassPupil.pupil_id == Pupil.id)
+        )
+        stmt = stmt.where(exists(taught))
+    return stmt
+
+
+async def allowed_ids(session: AsyncSession, scope: PupilScope, pupil_ids: Collection[int]) -> set[int]:
+    """The subset of `pupil_ids` the person may see; every id from a card is checked with this."""
+    if not pupil_ids:
+        return set()
+    rows = await session.execute(visible(scope).where(Pupil.id.in_(list(pupil_ids))))
+    return set(rows.scalars())
+
+
+def _current_status() -> ScalarSelect[str]:
+    return (
+        select(RegisterEntry.status)
+        .where(RegisterEntry.pupil_id == Pupil.id, RegisterEntry.ended_on.is_(None))
+        .order_by(RegisterEntry.started_on.desc(), RegisterEntry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def search(
+    session: AsyncSession, scope: PupilScope, text: str, *, limit: int = 25
+) -> Sequence[PupilRow]:
+    """Pupils in scope whose name matches every word of `text` (case-insensitive), best first."""
+    words = [w.lower() for w in text.split() if w][:4]
+    status = func.coalesce(_current_status(), "N").label("sen_status")
+    stmt: Select[int, str, str, int, str] = select(
+        Pupil.id, Pupil.given_name, Pupil.family_name, Pupil.year_group, status
+    ).where(Pupil.id.in_(visible(scope)))
+    for word in words:
+        pattern = f"%{_escape_like(word)}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Pupil.given_name).like(pattern, escape="\\"),
+                func.lower(Pupil.family_name).like(pattern, escape="\\"),
+            )
+        )
+    stmt = stmt.order_by(Pupil.family_name, Pupil.given_name, Pupil.id).limit(limit)
+    return [_row(r) for r in (await session.execute(stmt)).all()]
+
+
+async def caseload(session: AsyncSession, scope: PupilScope, *, sen_only: bool = False) -> Sequence[PupilRow]:
+    """Every pupil in scope (for pickers), SEN pupils first when `sen_only` is False."""
+    status = func.coalesce(_current_status(), "N").label("sen_status")
+    stmt: Select[int, str, str, int, str] = select(
+        Pupil.id, Pupil.given_name, Pupil.family_name, Pupil.year_group, status
+    ).where(Pupil.id.in_(visible(scope)))
+    if sen_only:
+        stmt = stmt.where(
+            exists(
+                select(RegisterEntry.id).where(
+                    and_(
+                        RegisterEntry.pupil_id == Pupil.id,
+                        RegisterEntry.ended_on.is_(None),
+                        RegisterEntry.status.in_(["K", "E"]),
+                    )
+                )
+            )
+        )
+    stmt = stmt.order_by(Pupil.year_group, Pupil.family_name, Pupil.given_name, Pupil.id)
+    return [_row(r) for r in (await session.execute(stmt)).all()]
+
+
+def _row(row: Row[int, str, str, int, str]) -> PupilRow:
+    return PupilRow(id=row[0], given_name=row[1], family_name=row[2], year_group=row[3], sen_status=row[4])
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
