@@ -47,5 +47,9 @@ node:
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.messages
 
+## package: the Teams app package (settings from the environment or .env; see docs/deploy.md)
+package: $(STAMP) node
+	$(BIN)/senbot package --out senbot-teams.zip
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/node/node_modules

@@ -1,4 +1,4 @@
-"""The `senbot` command: serve, db upgrade, seed-demo.
+"""The `senbot` command: serve, db upgrade, seed-demo, package.
 
 Why a CLI and not scripts: `senbot serve` and `senbot db upgrade` are the only entry points an
 operator needs (docs/deploy.md), the same in a venv, a container or a systemd unit.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from bot.settings import ConfigError, Settings, load_settings
 
@@ -23,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     db_sub.add_parser("current", help="show the database's migration")
     seed = sub.add_parser("seed-demo", help="create the demo school (once; does nothing if it exists)")
     seed.add_argument("--quiet", action="store_true")
+    package = sub.add_parser("package", help="build the Teams app package (zip), checked first")
+    package.add_argument("--out", type=Path, default=Path("senbot-teams.zip"), help="the zip to write")
+    package.add_argument(
+        "--template", type=Path, default=None, help="manifest template (default: manifest/manifest.json)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -53,7 +59,32 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return 0
+    if args.command == "package":
+        return _package(settings, args.out, args.template)
     return 1  # unreachable: argparse requires a command
+
+
+def _package(settings: Settings, out: Path, template: Path | None) -> int:
+    from bot import packaging
+    from bot.flows import build_router
+
+    try:
+        package = packaging.build(
+            settings, build_router().commands(), template=template or packaging.TEMPLATE
+        )
+    except packaging.PackageError as exc:
+        print(f"senbot: the app package was not written ({len(exc.problems)} problems):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2 if any(p.startswith("SENBOT_") for p in exc.problems) else 1
+    packaging.write(package, out)
+    schema = (
+        "checked against the Teams schema"
+        if package.schema_checked
+        else "NOT checked against the Teams schema (needs Node.js and `npm ci` in tests/node)"
+    )
+    print(f"senbot: wrote {out}: manifest {packaging.SCHEMA_VERSION}, {schema}", file=sys.stderr)
+    return 0
 
 
 async def _seed(settings: Settings) -> bool:

@@ -7,6 +7,7 @@ variable is validated here, once, and the error names the variable to fix.
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import cached_property
 from typing import Literal
 
@@ -16,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BOT_FRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 LOOPBACK_HOST = "127.0.0.1"
+_HOSTNAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
 
 class ConfigError(Exception):
@@ -58,6 +60,19 @@ class Settings(BaseSettings):
     # Off in tests and benchmarks that drive jobs by hand.
     scheduler_enabled: bool = True
 
+    # The Teams app package (`senbot package`, docs/deploy.md). Not needed to serve; checked when packaging.
+    # The public host name of the messaging endpoint (https://<host>/api/messages), no scheme or path.
+    public_host: str = ""
+    website_url: str = ""
+    privacy_url: str = ""
+    terms_url: str = ""
+    # Teams needs a higher version to accept an updated package: x.y.z.
+    app_version: str = Field(default="1.0.0", pattern=r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+    # The Teams app's own id (manifest "id"); empty means the bot's app id, as Microsoft's samples do.
+    teams_app_id: str = ""
+    # Shown in the Teams store as the publisher (at most 32 characters).
+    developer_name: str = Field(default="senbot", min_length=1, max_length=32)
+
     @model_validator(mode="after")
     def _check_mode(self) -> Settings:
         if self.app_id:
@@ -70,6 +85,13 @@ class Settings(BaseSettings):
                 "SENBOT_HOST must be a loopback address in local mode (no SENBOT_APP_ID): "
                 "an unauthenticated bot must not listen on a network"
             )
+        if self.public_host and not _HOSTNAME.fullmatch(self.public_host):
+            raise ValueError(
+                "SENBOT_PUBLIC_HOST must be a host name like senbot.school.example (no scheme, port or path)"
+            )
+        for name in ("website_url", "privacy_url", "terms_url"):
+            if getattr(self, name) and not getattr(self, name).startswith("https://"):
+                raise ValueError(f"SENBOT_{name.upper()} must be an https:// address")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return self
@@ -77,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def local_mode(self) -> bool:
         return not self.app_id
+
+    @property
+    def manifest_app_id(self) -> str:
+        return self.teams_app_id or self.app_id
 
     @cached_property
     def tenant_ids(self) -> frozenset[str]:

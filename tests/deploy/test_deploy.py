@@ -1,0 +1,216 @@
+"""What docs/deploy.md tells an operator to run, run here: the service starts with production settings,
+answers /readyz, refuses an unauthenticated activity, stops cleanly on SIGTERM, refuses to start without
+its secret; the systemd unit is valid; the guide names every setting.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, _env_name
+from tests.conftest import BACKENDS, PG_URL
+from tests.support.activities import message
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = ROOT / "docs" / "deploy.md"
+UNIT = ROOT / "docs" / "senbot.service"
+SENBOT = Path(sys.executable).parent / "senbot"
+APP_ID = "3f1e2d4c-5b6a-4789-9abc-def012345678"
+TENANT = "0d9b0e4e-1111-4222-8333-444455556666"
+SECRET = "a-client-secret-for-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _env(database_url: str, port: int, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENBOT_") and k != "DATABASE_URL"}
+    env.update(
+        SENBOT_APP_ID=APP_ID,
+        SENBOT_APP_PASSWORD=SECRET,
+        SENBOT_TENANT_ID=TENANT,
+        DATABASE_URL=database_url,
+        SENBOT_HOST="127.0.0.1",
+        SENBOT_PORT=str(port),
+        # Keys are fetched only for a request that carries a token; none here reaches the network.
+        SENBOT_OPENID_METADATA_URL="http://127.0.0.1:9/openid",
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(params=BACKENDS)
+def service_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'senbot.db'}"
+    else:
+        assert PG_URL
+        yield PG_URL
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            status: int = resp.status
+            return status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _post(url: str, body: bytes) -> int:
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            status: int = resp.status
+            return status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_the_service_starts_in_production_mode_and_stops_cleanly(service_db: str, tmp_path: Path) -> None:
+    import json
+
+    port = _free_port()
+    env = _env(service_db, port)
+    upgrade = subprocess.run(
+        [str(SENBOT), "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    proc = subprocess.Popen(
+        [str(SENBOT), "serve"],
+        env=env,
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        ready = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                ready = _get(base + "/readyz")
+            except OSError:
+                ready = 0
+            if ready == 200:
+                break
+            time.sleep(0.1)
+        assert ready == 200, f"never ready (exit {proc.poll()})"
+        activity = message("help", "https://smba.trafficmanager.net/uk/")
+        assert _post(base + "/api/messages", json.dumps(activity).encode()) == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, err
+    assert "production mode" in err
+    assert SECRET not in out + err
+
+
+@pytest.mark.parametrize("command", [["serve"], ["db", "upgrade"]])
+def test_the_service_refuses_to_start_without_its_secret(command: list[str], tmp_path: Path) -> None:
+    env = _env(f"sqlite+aiosqlite:///{tmp_path / 'senbot.db'}", _free_port())
+    del env["SENBOT_APP_PASSWORD"]
+    done = subprocess.run(
+        [str(SENBOT), *command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "SENBOT_APP_PASSWORD" in done.stderr
+    assert not (tmp_path / "senbot.db").exists()
+
+
+def _unit() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(UNIT)
+    return parser
+
+
+def test_the_unit_runs_senbot_serve_with_its_settings_file() -> None:
+    unit = _unit()
+    assert set(unit.sections()) == {"Unit", "Service", "Install"}
+    exec_start = shlex.split(unit["Service"]["ExecStart"])
+    assert Path(exec_start[0]).name == "senbot" and exec_start[1:] == ["serve"]
+    assert Path(exec_start[0]).is_absolute()
+    assert unit["Service"]["EnvironmentFile"] == "/etc/senbot/senbot.env"
+    assert unit["Service"]["KillSignal"] == "SIGTERM"
+    assert unit["Service"]["RestartPreventExitStatus"] == "2"  # a config error is not retried
+    assert unit["Install"]["WantedBy"] == "multi-user.target"
+    assert "PASSWORD" not in UNIT.read_text()  # the secret lives in the environment file only
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    # systemd checks that ExecStart exists: point it at this checkout's senbot, change nothing else.
+    exec_start = _unit()["Service"]["ExecStart"]
+    text = UNIT.read_text().replace(exec_start, f"{SENBOT} serve")
+    (tmp_path / "senbot.service").write_text(text)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", str(tmp_path / "senbot.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Unknown" not in done.stderr and "senbot.service" not in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_the_unit_check_can_fail(tmp_path: Path) -> None:
+    text = UNIT.read_text().replace("ExecStart=", "ExecStrt=")
+    (tmp_path / "senbot.service").write_text(text)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", str(tmp_path / "senbot.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0 and "Unknown key" in done.stderr
+
+
+def test_the_guide_names_every_setting() -> None:
+    guide = GUIDE.read_text()
+    missing = [_env_name(f) for f in Settings.model_fields if _env_name(f) not in guide]
+    assert missing == []
+
+
+def test_the_guide_uses_only_the_two_entry_points_to_run_the_service() -> None:
+    guide = GUIDE.read_text()
+    assert "senbot serve" in guide and "senbot db upgrade" in guide
+    assert "python app.py" not in guide and "alembic upgrade" not in guide
