@@ -189,6 +189,7 @@ def refer_form(
             urgency_values,
             style="expanded",
             isRequired=True,
+            errorMessage=texts.FIELD_REQUIRED,
             choices=_choices(urgency),
         ),
         errors,
@@ -227,19 +228,18 @@ def _evidence(view: ReferralView) -> list[Card]:
 
 
 def status_line(view: ReferralView) -> str:
+    """Where the referral stands, with who decided and when once someone has."""
     words = texts.STATUS_WORDS.get(view.status, view.status)
-    if view.decided_by_name and view.decided_at and view.status != ReferralStatus.REQUESTED.value:
-        return texts.DECIDED_BY.format(
-            status=words if view.status != ReferralStatus.MORE_INFO.value else "More information asked",
-            name=view.decided_by_name,
-            when=moment(view.decided_at),
-        ) + (
-            ""
-            if view.status
-            in (ReferralStatus.APPROVED.value, ReferralStatus.DECLINED.value, ReferralStatus.MORE_INFO.value)
-            else f" \u00b7 now: {words}"
-        )
-    return words
+    if not view.decided_by_name or view.decided_at is None or view.status == ReferralStatus.REQUESTED.value:
+        return words
+    decisions = {
+        ReferralStatus.APPROVED.value: "Approved",
+        ReferralStatus.DECLINED.value: "Declined",
+        ReferralStatus.MORE_INFO.value: "More information asked",
+    }
+    decided = decisions.get(view.status, "Approved")
+    line = texts.DECIDED_BY.format(status=decided, name=view.decided_by_name, when=moment(view.decided_at))
+    return line if view.status in decisions else f"{words} \u00b7 {line}"
 
 
 def _progress_facts(view: ReferralView) -> list[Card]:
