@@ -436,6 +436,9 @@ async def test_a_stranger_cannot_decide(bot: BotUnderTest) -> None:
     card = await execute(bot, Verb.REFERRAL_APPROVE, {"referral": rid, "version": 1}, act.STRANGER)
     assert texts.NOT_IN_DIRECTORY in card_texts(card)
     assert (await referral(bot, rid)).status == "requested"
+    [event] = await audits(bot, "unknown_person_action")
+    assert (event.outcome, event.entity_id) == ("refused", Verb.REFERRAL_APPROVE.value)
+    assert event.actor_aad == act.STRANGER.aad_object_id and event.actor_id is None
 
 
 @pytest.mark.parametrize(
@@ -537,6 +540,11 @@ async def test_more_information_loop_keeps_the_same_referral(bot: BotUnderTest) 
         new_card
     )
     assert new_card["actions"][0]["data"] == {"referral": rid, "version": 3}
+    # The first approval card is pending-looking again (status requested) but its version is old.
+    old_card = await execute(bot, Verb.REFERRAL_APPROVE, {"referral": rid, "version": 1})
+    assert texts.STALE_CARD in card_texts(old_card)
+    assert old_card["actions"][0]["data"] == {"referral": rid, "version": 3}
+    assert (await referral(bot, rid)).status == "requested"
     approved = await execute(bot, Verb.REFERRAL_APPROVE, {"referral": rid, "version": 3})
     assert (await referral(bot, rid)).status == "approved"
     assert (await counts(bot))[0] == 1
