@@ -50,6 +50,9 @@ REFER_CONSENT_WHY = (
 REFER_NO_PUPILS = "There are no pupils in your classes to refer."
 REFER_NO_MATCH = "No pupil in your classes matches \u201c{text}\u201d. Pick one from the list."
 REFER_SEVERAL_MATCH = "Several pupils match \u201c{text}\u201d: pick one from the list."
+REFER_LONG_LIST = (
+    "Only pupils on the SEN register are listed. To refer another pupil, type **refer** and their name."
+)
 REFER_TRIED_NONE = ""
 REFER_TRIED_LINE = "{provision}: {sessions} sessions, {minutes} minutes"
 REFER_TRIED_SINCE = "Interventions logged since {since}:"

@@ -47,6 +47,7 @@ from storage.queries.referrals import ReferralView
 
 SENCO_ONLY = frozenset({Role.SENCO})
 PAGE_SIZE = 10
+MAX_PUPIL_CHOICES = 400
 MAX_WAITING_WEEKS = 104
 DECISIONS = {
     Verb.REFERRAL_APPROVE.value: ReferralStatus.APPROVED.value,
@@ -207,19 +208,32 @@ async def _tried_text(turn: TurnContext, pupil_id: int) -> str:
     return "\n".join(lines)
 
 
-async def _form_choices(turn: TurnContext) -> tuple[list[Choice], list[Choice]]:
-    caseload = await pupils.caseload(turn.session, pupil_scope(turn.actor))
+async def _form_choices(
+    turn: TurnContext, include: int | None = None
+) -> tuple[list[Choice], list[Choice], str | None]:
+    """The pickers' options. A whole secondary school would push the card past Teams' 80 KB, so a long
+    list is narrowed to pupils on the SEN register (and the chosen pupil), with a hint to search by name."""
+    scope = pupil_scope(turn.actor)
+    caseload = list(await pupils.caseload(turn.session, scope))
+    hint = None
+    if len(caseload) > MAX_PUPIL_CHOICES:
+        chosen = [p for p in caseload if p.id == include]
+        caseload = list(await pupils.caseload(turn.session, scope, sen_only=True))[:MAX_PUPIL_CHOICES]
+        caseload += [p for p in chosen if p not in caseload]
+        hint = texts.REFER_LONG_LIST
     services = await referrals.services(turn.session, turn.actor.school_id)
     return (
         [Choice(f"{p.display_name} (Year {p.year_group})", str(p.id)) for p in caseload],
         [Choice(s.name, str(s.id)) for s in services],
+        hint,
     )
 
 
 async def _form_for(turn: TurnContext, pupil_id: int | None, message: str | None = None) -> Outbound:
-    pupil_choices, service_choices = await _form_choices(turn)
+    pupil_choices, service_choices, hint = await _form_choices(turn, pupil_id)
     if not pupil_choices:
         return Outbound.card(notice(texts.REFER_NO_PUPILS))
+    message = message or hint
     values: dict[str, Any] = {}
     if pupil_id is not None:
         values = {"pupil": str(pupil_id), "tried": await _tried_text(turn, pupil_id)}
@@ -306,7 +320,7 @@ async def submit_referral(turn: TurnContext) -> Outbound:
             )
         return await _sent_card(turn, replay[0])
 
-    pupil_choices, service_choices = await _form_choices(turn)
+    pupil_choices, service_choices, _ = await _form_choices(turn, as_int(data.get("pupil")))
     errors: dict[str, str] = {}
     out_of_scope = False
     pupil_id = as_int(data.get("pupil"))
@@ -411,7 +425,7 @@ async def refresh(turn: TurnContext) -> Outbound:
             entity_id=referral_id,
         )
     turn.audit("referral_viewed", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
-    return Outbound(invoke_card=await _card_for_viewer(turn, view))
+    return _in_place(turn, await _card_for_viewer(turn, view))
 
 
 async def decide(turn: TurnContext) -> Outbound:
@@ -460,7 +474,7 @@ async def decide(turn: TurnContext) -> Outbound:
         current = await referrals.view(turn.session, view.id)
         assert current is not None
         turn.audit("referral_decision_stale", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
-        return Outbound(invoke_card=await _card_for_viewer(turn, current, texts.STALE_CARD))
+        return _in_place(turn, await _card_for_viewer(turn, current, texts.STALE_CARD))
 
     referrals.add_event(
         turn.session,
@@ -503,7 +517,7 @@ async def decide(turn: TurnContext) -> Outbound:
             payload=message_payload(card=status_card(decided, user_ids=user_ids, message=message)),
             now=turn.now,
         )
-    return Outbound(invoke_card=status_card(decided, user_ids=user_ids))
+    return _in_place(turn, status_card(decided, user_ids=user_ids))
 
 
 async def answer(turn: TurnContext) -> Outbound:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot import texts
+from bot.flows import refer as refer_flow
 from cards.verbs import Verb
 from storage.demo import DEMO_TENANT
 from storage.models import (
@@ -25,6 +27,7 @@ from storage.models import (
     Referral,
     ReferralEvent,
     ReferralService,
+    RegisterEntry,
     School,
     SchoolClass,
     Staff,
@@ -978,3 +981,46 @@ async def test_services_can_be_listed_added_and_retired_by_the_senco(bot: BotUnd
             == 1
         )
     assert_valid(*seen, added)
+
+
+async def test_a_long_pupil_list_is_narrowed_to_the_register(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole_school = await open_form(bot, user=act.SENCO)
+    assert len(inputs(whole_school)["pupil"]["choices"]) == 7 * 28
+    assert len(json.dumps(whole_school).encode("utf-16-le")) < 80_000
+    monkeypatch.setattr(refer_flow, "MAX_PUPIL_CHOICES", 50)
+    narrowed = await open_form(bot, user=act.SENCO)
+    async with bot.sessions() as session:
+        on_register = set(
+            (
+                await session.execute(select(RegisterEntry.pupil_id).where(RegisterEntry.status != "N"))
+            ).scalars()
+        )
+        outsider = await session.scalar(select(Pupil).where(Pupil.id.not_in(on_register)).limit(1))
+        assert outsider is not None
+        await session.execute(
+            update(Pupil).where(Pupil.id == outsider.id).values(given_name="Zebedee", family_name="Quill")
+        )
+        await session.commit()
+    assert {int(c["value"]) for c in inputs(narrowed)["pupil"]["choices"]} == on_register
+    assert texts.REFER_LONG_LIST in card_texts(narrowed)
+    chosen = await open_form(bot, "refer zebedee quill", user=act.SENCO)
+    assert str(outsider.id) in [c["value"] for c in inputs(chosen)["pupil"]["choices"]]
+    assert inputs(chosen)["pupil"]["value"] == str(outsider.id)
+
+
+async def test_a_decision_posted_as_action_submit_is_answered_too(bot: BotUnderTest) -> None:
+    rid = await request_referral(bot)
+    bot.connector.sent.clear()
+    await bot.post(
+        act.submit({"verb": Verb.REFERRAL_APPROVE.value, "referral": rid, "version": 1}, bot.service_url)
+    )
+    [sent] = bot.connector.updates()
+    assert "Approved by Alex Wilber" in card_texts(sent.cards[0])
+    bot.connector.sent.clear()
+    await bot.post(
+        act.submit({"verb": Verb.REFERRAL_APPROVE.value, "referral": rid, "version": 1}, bot.service_url)
+    )
+    assert texts.STALE_CARD in card_texts(bot.connector.updates()[0].cards[0])
+    assert (await counts(bot))[1] == 2
