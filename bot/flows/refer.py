@@ -383,7 +383,10 @@ async def submit_referral(turn: TurnContext) -> Outbound:
     )
     if referral_id is None:
         # The same card submitted twice at once: the other turn created it.
-        return await _sent_card(turn, (await referrals.id_by_key(turn.session, key) or (0, 0))[0])
+        replay = await referrals.id_by_key(turn.session, key)
+        if replay is None or replay[1] != turn.actor.staff_id:
+            raise UserError(texts.UNKNOWN_ACTION)
+        return await _sent_card(turn, replay[0])
     referrals.add_event(
         turn.session,
         referral_id=referral_id,
