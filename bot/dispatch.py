@@ -98,6 +98,19 @@ class Dispatcher:
                 identity = await directory.identity_by_aad(session, inbound.aad_object_id, inbound.tenant_id)
             if identity is None:
                 contacts = await directory.contacts_for_tenant(session, inbound.tenant_id)
+                if inbound.kind in (InboundKind.SUBMIT, InboundKind.EXECUTE):
+                    # A card action from someone not in the directory is a refused attempt: keep it.
+                    audit.record(
+                        session,
+                        action="unknown_person_action",
+                        at=now,
+                        tenant_id=inbound.tenant_id,
+                        actor_aad=(inbound.aad_object_id or "")[:64] or None,
+                        entity="route",
+                        entity_id=(inbound.verb or "")[:64] or None,
+                        outcome="refused",
+                        correlation_id=inbound.correlation_id,
+                    )
             elif inbound.address is not None and inbound.chat is ChatKind.PERSONAL:
                 a = inbound.address
                 await conversations.remember(

@@ -64,3 +64,19 @@ def sees_costs(actor: Actor) -> bool:
 
 def same_school(actor: Actor, school_id: int) -> bool:
     return actor.school_id == school_id
+
+
+def may_decide_referral(actor: Actor, school_id: int) -> bool:
+    """Only a SENCO of the pupil's school approves, declines or moves a referral on."""
+    return Role.SENCO in actor.roles and same_school(actor, school_id)
+
+
+def may_view_referral(actor: Actor, school_id: int, requested_by: int) -> bool:
+    """The requester sees their own referrals; the school's SENCO sees all of the school's."""
+    return may_decide_referral(actor, school_id) or (
+        same_school(actor, school_id) and actor.staff_id == requested_by
+    )
+
+
+def may_manage_services(actor: Actor) -> bool:
+    return Role.SENCO in actor.roles

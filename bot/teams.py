@@ -355,7 +355,8 @@ def _to_inbound(context: TurnContext, tenant_id: str, correlation_id: str) -> In
     if activity.type == ActivityTypes.conversation_update:
         bot_id = activity.recipient.id if activity.recipient else None
         added = activity.members_added or []
-        if bot_id and any(m.id == bot_id for m in added):
+        # `membersAdded: [null]` deserializes to [None] (found by fuzzing).
+        if bot_id and any(m is not None and m.id == bot_id for m in added):
             return Inbound(kind=InboundKind.INSTALL, **common)
         return Inbound(kind=InboundKind.OTHER, **common)
 

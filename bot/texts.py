@@ -36,3 +36,104 @@ UNEXPECTED_ERROR = (
     "Something went wrong on our side and nothing was changed. Please try again in a minute. "
     "If it keeps happening, quote reference {correlation_id} to your administrator."
 )
+
+# --- refer ---
+REFER_TITLE = "Ask for specialist input"
+REFER_INTRO = (
+    "Your SENCO approves every referral before it goes to a service. "
+    "Parental consent is needed before a referral can be sent."
+)
+REFER_CONSENT_WHY = (
+    "A referral cannot be sent without the consent of a parent or carer: record the date they agreed "
+    "and who gave it."
+)
+REFER_NO_PUPILS = "There are no pupils in your classes to refer."
+REFER_NO_MATCH = "No pupil in your classes matches \u201c{text}\u201d. Pick one from the list."
+REFER_SEVERAL_MATCH = "Several pupils match \u201c{text}\u201d: pick one from the list."
+REFER_LONG_LIST = (
+    "Only pupils on the SEN register are listed. To refer another pupil, type **refer** and their name."
+)
+REFER_TRIED_NONE = ""
+REFER_TRIED_LINE = "{provision}: {sessions} sessions, {minutes} minutes"
+REFER_TRIED_SINCE = "Interventions logged since {since}:"
+REFER_NO_SENCO = "Your school has no SENCO in senbot yet, so there is nobody to approve a referral."
+REFER_SENT = "Sent to {sencos} for approval."
+REFER_REPLAYED = "This referral was already sent; nothing was sent twice."
+FIELD_REQUIRED = "Please fill this in."
+FIELD_TOO_LONG = "Please keep this under {limit} characters."
+FIELD_NOT_TEXT = "This must be text."
+FIELD_BAD_DATE = "Please give a date (for example 2026-11-28)."
+FIELD_FUTURE_DATE = "This date is in the future."
+FIELD_BEFORE = "This date is before the previous step ({date})."
+FIELD_BAD_CHOICE = "Please pick one of the options."
+FIELD_BAD_NUMBER = "Please give a whole number between {low} and {high}."
+PUPIL_OUT_OF_SCOPE = "You can only refer pupils in your classes; nothing was sent."
+SERVICE_UNKNOWN = "That service is not on your school's list (or has been retired). Pick one from the list."
+CARD_BROKEN = "That card was incomplete, so nothing was changed. Type **{command}** to start again."
+
+APPROVAL_TITLE = "Referral for approval"
+APPROVE = "Approve"
+DECLINE = "Decline"
+ASK_MORE = "Ask for more information"
+DECLINE_REASON = "Why is it declined? (the requester will see this)"
+ASK_QUESTION = "What would you like to know?"
+REFERRAL_STATUS_TITLE = "Referral #{id}"
+STATUS_WORDS = {
+    "requested": "Waiting for the SENCO's approval",
+    "more_info": "The SENCO asked for more information",
+    "approved": "Approved",
+    "declined": "Declined",
+    "sent": "Sent to the service",
+    "accepted": "Accepted by the service",
+    "assessed": "Assessed",
+    "report_received": "Report received",
+    "closed": "Closed",
+}
+DECIDED_BY = "{status} by {name} on {when}"
+STALE_CARD = "This card was out of date, so nothing was changed. Here is where the referral stands now."
+DECISION_REFUSED = "Only a SENCO of the pupil's school can decide on this referral. Nothing was changed."
+REFERRAL_NOT_FOUND = "There is no referral #{id} that you can see."
+REFERRAL_DECIDED_NOTICE = "Your referral for {pupil} to {service}: {decision}."
+REFERRAL_APPROVED_WORDS = "approved by {name}"
+REFERRAL_DECLINED_WORDS = "declined by {name}. Reason: {reason}"
+QUESTION_TITLE = "{name} needs more information"
+QUESTION_INTRO = "About your referral for {pupil} to {service}:"
+ANSWER_LABEL = "Your answer"
+ANSWER_SEND = "Send answer"
+ANSWER_SENT = "Your answer went back to {sencos}."
+ANSWER_REFUSED = "Only the person who made this referral can answer the question. Nothing was changed."
+
+PROGRESS_TITLE = "Move the referral on"
+PROGRESS_ACTIONS = {
+    "sent": "Mark as sent to the service",
+    "accepted": "Mark as accepted by the service",
+    "assessed": "Mark as assessed",
+    "report_received": "Record the report",
+    "closed": "Close the referral",
+}
+PROGRESS_DATE = "Date"
+PROGRESS_WAITING = "Waiting time given by the service, in weeks (optional)"
+PROGRESS_SUMMARY = "Summary of the report"
+PROGRESS_RECOMMENDATIONS = "Recommendations"
+PROGRESS_NOTE = "Note (optional)"
+PROGRESS_DONE = "Recorded: {status}."
+REFERRAL_USAGE = "Type **referral** and a referral number, for example **referral 12**."
+HISTORY_TITLE = "History"
+
+REFERRALS_TITLE = "Open referrals"
+REFERRALS_NONE = "There are no open referrals."
+REFERRALS_LINE = "{pupil} \u00b7 {service} \u00b7 {status} \u00b7 opened {age} ago{stalled}"
+REFERRALS_STALLED = " \u00b7 not moved for {weeks} weeks"
+REFERRALS_HINT = "Type **referral <number>** to see one."
+PAGE_NEXT = "Next page"
+PAGE_PREVIOUS = "Previous page"
+
+SERVICES_TITLE = "Services for referrals"
+SERVICES_ADD_LABEL = "Add a service"
+SERVICES_ADD = "Add"
+SERVICES_RETIRE = "Retire {name}"
+SERVICES_ADDED = "Added {name}."
+SERVICES_RETIRED = "Retired {name}. Referrals already made to it are kept."
+SERVICES_DUPLICATE = "Your school already has a service with this name."
+SERVICES_DEFAULT = "offered to every school"
+SERVICES_NOT_FOUND = "That service is not one of your school's, or it is already retired."

@@ -8,3 +8,15 @@ from enum import StrEnum
 class Verb(StrEnum):
     HELP = "help"
     # Verbs of later flows are added here as those flows land, each with its handler.
+    # refer (bot/flows/refer.py)
+    REFER_OPEN = "refer_open"
+    REFER_SUBMIT = "refer_submit"
+    REFERRAL_APPROVE = "referral_approve"
+    REFERRAL_DECLINE = "referral_decline"
+    REFERRAL_ASK = "referral_ask"
+    REFERRAL_ANSWER = "referral_answer"
+    REFERRAL_REFRESH = "referral_refresh"
+    REFERRAL_PROGRESS = "referral_progress"
+    REFERRALS_PAGE = "referrals_page"
+    SERVICE_ADD = "service_add"
+    SERVICE_RETIRE = "service_retire"

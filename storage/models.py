@@ -484,11 +484,26 @@ class Referral(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column()
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Moved on every status change: the stalled-referral reminder reads it.
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The latest decline reason; every earlier one stays in referral_event.note.
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    # "Ask for more information": the latest question and its answer (history in referral_event).
+    info_question: Mapped[str | None] = mapped_column(Text)
+    info_answer: Mapped[str | None] = mapped_column(Text)
+    sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
+    waiting_weeks: Mapped[int | None] = mapped_column(Integer)
+    assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    report_on: Mapped[dt.date | None] = mapped_column(Date)
+    report_summary: Mapped[str | None] = mapped_column(Text)
+    report_recommendations: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint(_in("status", ReferralStatus), name="status_known"),
         CheckConstraint(_in("urgency", Urgency), name="urgency_known"),
+        # The open-referrals list and the stalled-referral planner scan by school, status and age.
+        Index("ix_referral_open", "school_id", "status", "updated_at"),
     )
 
 

@@ -187,3 +187,13 @@ async def test_unknown_activity_types_are_acknowledged_silently(bot: BotUnderTes
     # ...but the person's conversation reference is remembered.
     async with bot.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ConversationRef)) == 1
+
+
+async def test_conversation_update_with_null_members_is_acknowledged(bot: BotUnderTest) -> None:
+    activity = act.installed(bot.service_url)
+    activity["membersAdded"] = [None, {"id": act.BOT_ID}]
+    status, _ = await bot.post(activity)
+    assert status == 201
+    activity["membersAdded"] = [None]
+    status, _ = await bot.post(activity)
+    assert status == 201
