@@ -27,6 +27,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     UniqueConstraint,
     func,
 )
@@ -152,10 +153,19 @@ class School(Base):
     review_interval_weeks: Mapped[int] = mapped_column(Integer, default=13)
     referral_stall_weeks: Mapped[int] = mapped_column(Integer, default=6)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The school's notional SEN budget for the financial year; NULL until the school sets it.
+    notional_sen_budget_pence: Mapped[int | None] = mapped_column(BigInteger)
+    # When the weekly digest goes out, in the school's time zone: ISO weekday (1 = Monday) and time.
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    digest_time: Mapped[dt.time] = mapped_column(Time, default=dt.time(7, 0), server_default="07:00:00")
 
     __table_args__ = (
         CheckConstraint("notional_threshold_pence >= 0", name="threshold_non_negative"),
         CheckConstraint("review_interval_weeks BETWEEN 1 AND 52", name="review_interval_range"),
+        CheckConstraint(
+            "notional_sen_budget_pence IS NULL OR notional_sen_budget_pence >= 0", name="budget_non_negative"
+        ),
+        CheckConstraint("digest_weekday BETWEEN 1 AND 7", name="digest_weekday_range"),
     )
 
 
@@ -210,6 +220,15 @@ class TrustSchool(Base):
 
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+
+
+class DigestRecipient(Base):
+    """Staff the school opts in to the weekly digest besides its heads (a deputy, the SEN governor)."""
+
+    __tablename__ = "digest_recipient"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Pupil(Base):
