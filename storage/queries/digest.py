@@ -14,6 +14,7 @@ Why this shape:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -82,9 +83,10 @@ class IsoWeek:
     @classmethod
     def parse(cls, text: str) -> IsoWeek | None:
         """`2026-W47` (any case); None when it is not a real ISO week."""
-        year, sep, week = text.strip().upper().partition("-W")
-        if not sep or not (year.isdigit() and len(year) == 4) or not (week.isdigit() and len(week) == 2):
+        match = re.fullmatch(r"([0-9]{4})-W([0-9]{2})", text.strip().upper())
+        if match is None:
             return None
+        year, week = match.groups()
         try:
             dt.date.fromisocalendar(int(year), int(week), 1)
         except ValueError:
@@ -526,8 +528,9 @@ async def _parent_track_counts(
     return {sid: (int(k), int(t or 0)) for sid, k, t in rows}
 
 
-def _referrals_select(target: Target) -> Select[object]:
-    # Referrals follow the pupil's school; "on roll" is not applied: a pupil who left may still be waiting.
+def _referrals_select(target: Target, as_of: dt.date) -> Select[object]:
+    """Referrals waiting now that were made by the end of `as_of` (their current status: waiting is a
+    present-tense figure). "On roll" is not applied: a pupil who left may still be waiting."""
     waiting = case((Referral.status.in_(AWAITING_DECISION), "decision"), else_="service").label("waiting")
     stmt = select(
         Referral.school_id,
@@ -539,6 +542,7 @@ def _referrals_select(target: Target) -> Select[object]:
     ).where(
         Referral.school_id.in_(target.school_ids),
         Referral.status.in_(AWAITING_DECISION + AWAITING_SERVICE),
+        Referral.created_at < _midnight_after(as_of),
     )
     if target.caseload_of is not None:
         taught = (
@@ -553,7 +557,7 @@ def _referrals_select(target: Target) -> Select[object]:
 async def _referral_figures(
     session: AsyncSession, target: Target, as_of: dt.date
 ) -> dict[int, ReferralFigures]:
-    inner = _referrals_select(target).subquery()
+    inner = _referrals_select(target, as_of).subquery()
     rows = await session.execute(
         select(inner.c.school_id, inner.c.waiting, func.count(), func.min(inner.c.created_at)).group_by(
             inner.c.school_id, inner.c.waiting
@@ -567,6 +571,10 @@ async def _referral_figures(
         else:
             parts[sid].update(awaiting_service=int(n), oldest_service_days=days)
     return {sid: ReferralFigures(**kw) for sid, kw in parts.items()}  # type: ignore[arg-type]
+
+
+def _midnight_after(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 def referral_age_days(created_at: dt.datetime, as_of: dt.date) -> int:
@@ -756,7 +764,7 @@ async def fy_costs(
 
 async def referrals_waiting(session: AsyncSession, target: Target, *, as_of: dt.date) -> list[ReferralLine]:
     """Referrals waiting for the SENCO's decision or for a service, oldest first."""
-    inner = _referrals_select(target).subquery()
+    inner = _referrals_select(target, as_of).subquery()
     rows = await session.execute(
         select(
             inner.c.referral_id,
