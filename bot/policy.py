@@ -64,3 +64,23 @@ def sees_costs(actor: Actor) -> bool:
 
 def same_school(actor: Actor, school_id: int) -> bool:
     return actor.school_id == school_id
+
+
+# --- digest ---
+# The digest's money section (totals and counts) is for those who answer for the budget.
+DIGEST_MONEY_VIEWERS = frozenset({Role.HEAD, Role.SENCO, Role.ADMIN, Role.TRUST_LEAD})
+# Names of pupils at or above the notional threshold: the SENCO and the head, and only in a 1:1 chat.
+DIGEST_NAME_VIEWERS = frozenset({Role.HEAD, Role.SENCO})
+
+
+def digest_for_trust(roles: frozenset[Role]) -> bool:
+    """A trust or local-authority lead gets one digest across their schools, totals only."""
+    return Role.TRUST_LEAD in roles
+
+
+def digest_shows_money(roles: frozenset[Role]) -> bool:
+    return bool(roles & DIGEST_MONEY_VIEWERS)
+
+
+def digest_names_pupils(roles: frozenset[Role], *, personal_chat: bool) -> bool:
+    return personal_chat and not digest_for_trust(roles) and bool(roles & DIGEST_NAME_VIEWERS)

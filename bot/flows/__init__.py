@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.flows import digest as digest_flow
 from bot.flows import help as help_flow
 from bot.router import Router
 
-ALL = (help_flow,)
+ALL = (help_flow, digest_flow)
 
 
 def build_router() -> Router:
