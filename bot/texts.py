@@ -85,6 +85,10 @@ DIGEST_TRUST_SCHOOL_LINE = (
     "K {k} · E {e} · {sessions} sessions · {hours} pupil-hours · {no_support} without support 4 weeks · "
     "{overdue} reviews overdue · {referrals} referrals waiting"
 )
+DIGEST_TRUST_ROW = (
+    "**{school}**: K {k} · E {e} · {sessions} sessions · {hours} pupil-hours · {no_support} without support "
+    "4 weeks · {overdue} reviews overdue · {referrals} referrals waiting"
+)
 DIGEST_MORE_SCHOOLS = "and {n} more schools"
 DIGEST_NO_TRUST_SCHOOLS = "No schools are linked to your account yet. Ask your administrator to add them."
 DIGEST_BAD_WEEK = (

@@ -18,7 +18,8 @@ from storage.queries.digest import CostLine, Digest, IsoWeek, WeekHours
 
 MAX_PROVISIONS = 12
 MAX_NAMES = 20
-MAX_SCHOOLS = 150
+MAX_SCHOOLS = 100
+MAX_NAME = 60
 
 
 def _day(day: dt.date) -> str:
@@ -35,6 +36,11 @@ def _money(pence: int) -> str:
 
 def _share(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "0%"
+
+
+def _cut(name: str) -> str:
+    # Names are the only free text on the card: cut so that no school or pupil can push it past 80 KB.
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
 
 
 def _week_line(week: IsoWeek) -> Card:
@@ -55,7 +61,7 @@ def digest_card(
 ) -> Card:
     """One school's digest. `at_threshold` (pupils at 80%+ of the threshold) is shown only when
     `names_allowed`; `at_threshold_total` is how many there are in all (the list may be capped)."""
-    body: list[Card] = [title(texts.DIGEST_TITLE.format(school=d.school_name)), _week_line(d.week)]
+    body: list[Card] = [title(texts.DIGEST_TITLE.format(school=_cut(d.school_name))), _week_line(d.week)]
     if as_of < d.week.end:
         body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=_day(as_of)), subtle=True))
     if classes_only:
@@ -76,7 +82,7 @@ def _register(d: Digest) -> list[Card]:
     return [
         heading(texts.DIGEST_REGISTER),
         paragraph(texts.DIGEST_REGISTER_TOTAL.format(k=d.k_total, e=d.e_total)),
-        facts((a.area, texts.DIGEST_REGISTER_AREA.format(k=a.k, e=a.e)) for a in d.register),
+        facts((_cut(a.area), texts.DIGEST_REGISTER_AREA.format(k=a.k, e=a.e)) for a in d.register),
         paragraph(
             texts.DIGEST_CHANGES.format(
                 added=d.changes.added, removed=d.changes.removed, changed=d.changes.status_changed
@@ -89,7 +95,7 @@ def _register(d: Digest) -> list[Card]:
 def _support(d: Digest) -> list[Card]:
     shown = d.provisions[:MAX_PROVISIONS]
     lines = [
-        (p.name, texts.DIGEST_SUPPORT_LINE.format(sessions=p.sessions, hours=_hours(p.pupil_minutes)))
+        (_cut(p.name), texts.DIGEST_SUPPORT_LINE.format(sessions=p.sessions, hours=_hours(p.pupil_minutes)))
         for p in shown
     ]
     out = [
@@ -193,7 +199,7 @@ def _money_section(
     if names_allowed and at_threshold:
         shown = at_threshold[:MAX_NAMES]
         out.append(paragraph(texts.DIGEST_MONEY_NAMES, subtle=True))
-        out.append(facts((c.pupil.display_name, _money(c.spent_pence)) for c in shown))
+        out.append(facts((_cut(c.pupil.display_name), _money(c.spent_pence)) for c in shown))
         more = max(total_named, len(at_threshold)) - len(shown)
         if more > 0:
             out.append(paragraph(texts.DIGEST_MORE_PUPILS.format(n=more), subtle=True))
@@ -219,8 +225,7 @@ def trust_digest_card(digests: Sequence[Digest], week: IsoWeek, *, as_of: dt.dat
     body.append(hours_chart(_trust_hours(digests)))
     shown = digests[:MAX_SCHOOLS]
     for d in shown:
-        body.append(heading(d.school_name))
-        body.append(paragraph(texts.DIGEST_TRUST_SCHOOL_LINE.format(**_school_line(d)), subtle=True))
+        body.append(paragraph(texts.DIGEST_TRUST_ROW.format(school=_cut(d.school_name), **_school_line(d))))
     if len(digests) > len(shown):
         body.append(paragraph(texts.DIGEST_MORE_SCHOOLS.format(n=len(digests) - len(shown)), subtle=True))
     return card(body)
