@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot import texts
-from storage.models import AuditEvent
+from storage.models import AuditEvent, Outbox, utcnow
 from storage.queries.digest import IsoWeek
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
@@ -92,8 +92,6 @@ async def test_trust_lead_gets_every_school_totals_only(bot: BotUnderTest, fx: d
 
 
 async def test_this_week_and_last_week_follow_the_clock(bot: BotUnderTest, fx: dfx.DigestFixture) -> None:
-    from storage.models import utcnow
-
     this_week = IsoWeek.containing(utcnow().date())
     assert f"Week {this_week.label}:" in await ask(bot, "digest", dfx.HEAD)
     assert f"Week {this_week.shifted(-1).label}:" in await ask(bot, "digest last", dfx.HEAD)
@@ -139,3 +137,27 @@ async def test_an_empty_school_still_gets_a_card(bot: BotUnderTest, fx: dfx.Dige
 
 async def test_the_digest_is_listed_in_help(bot: BotUnderTest, fx: dfx.DigestFixture) -> None:
     assert texts.DIGEST_USAGE in await ask(bot, "help", dfx.HEAD)
+
+
+async def test_a_head_sees_only_their_own_school(bot: BotUnderTest, fx: dfx.DigestFixture) -> None:
+    body = await ask(bot, "digest 2026-W03", dfx.BIRCH_HEAD)
+    assert texts.DIGEST_TITLE.format(school="Birch Academy") in body
+    assert "Elm" not in body
+    assert texts.DIGEST_REGISTER_TOTAL.format(k=1, e=0) in body
+    assert await views(bot) == [("school", str(fx.birch), None, "ok")]
+
+
+async def test_a_replayed_request_gets_the_same_card_and_changes_nothing_else(
+    bot: BotUnderTest, fx: dfx.DigestFixture
+) -> None:
+    activity = act.message("digest 2026-W03", bot.service_url, user=dfx.HEAD)
+    cards = []
+    for _ in range(2):
+        bot.connector.sent.clear()
+        status, _ = await bot.post(activity)
+        assert status == 201
+        cards.append(bot.connector.messages()[0].cards[0])
+    assert cards[0] == cards[1]
+    async with bot.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Outbox)) == 0
+    assert len(await views(bot)) == 6  # each view is audited: school + two named pupils, twice
