@@ -80,3 +80,23 @@ def may_view_referral(actor: Actor, school_id: int, requested_by: int) -> bool:
 
 def may_manage_services(actor: Actor) -> bool:
     return Role.SENCO in actor.roles
+
+
+# --- digest ---
+# The digest's money section (totals and counts) is for those who answer for the budget.
+DIGEST_MONEY_VIEWERS = frozenset({Role.HEAD, Role.SENCO, Role.ADMIN, Role.TRUST_LEAD})
+# Names of pupils at or above the notional threshold: the SENCO and the head, and only in a 1:1 chat.
+DIGEST_NAME_VIEWERS = frozenset({Role.HEAD, Role.SENCO})
+
+
+def digest_for_trust(roles: frozenset[Role]) -> bool:
+    """A trust or local-authority lead gets one digest across their schools, totals only."""
+    return Role.TRUST_LEAD in roles
+
+
+def digest_shows_money(roles: frozenset[Role]) -> bool:
+    return bool(roles & DIGEST_MONEY_VIEWERS)
+
+
+def digest_names_pupils(roles: frozenset[Role], *, personal_chat: bool) -> bool:
+    return personal_chat and not digest_for_trust(roles) and bool(roles & DIGEST_NAME_VIEWERS)

@@ -137,3 +137,63 @@ SERVICES_RETIRED = "Retired {name}. Referrals already made to it are kept."
 SERVICES_DUPLICATE = "Your school already has a service with this name."
 SERVICES_DEFAULT = "offered to every school"
 SERVICES_NOT_FOUND = "That service is not one of your school's, or it is already retired."
+
+# --- digest ---
+DIGEST_SUMMARY = "The weekly SEN digest: this week, last week or a week like 2026-W47"
+DIGEST_USAGE = "digest [last | 2026-W47]"
+DIGEST_TITLE = "Weekly SEN digest: {school}"
+DIGEST_TRUST_TITLE = "Weekly SEN digest: your schools"
+DIGEST_WEEK = "Week {label}: {start} to {end}"
+DIGEST_WEEK_IN_PROGRESS = "This week so far (to {as_of})."
+DIGEST_CLASSES_ONLY = "For the pupils in your classes."
+DIGEST_EMPTY = (
+    "Nothing was recorded this week: no pupils on the SEN register, no support logged, no reviews or "
+    "referrals. When staff start logging in senbot, this digest will fill in by itself."
+)
+DIGEST_REGISTER = "SEN register"
+DIGEST_REGISTER_TOTAL = "{k} on SEN support (K), {e} with an EHC plan (E)"
+DIGEST_REGISTER_AREA = "K {k} · E {e}"
+DIGEST_CHANGES = "This week: {added} added, {removed} removed, {changed} moved between K and E."
+DIGEST_SUPPORT = "Support delivered"
+DIGEST_SUPPORT_TOTAL = "{sessions} sessions, {hours} pupil-hours"
+DIGEST_SUPPORT_LINE = "{sessions} sessions · {hours} pupil-hours"
+DIGEST_MORE_PROVISIONS = "and {n} more provisions"
+DIGEST_NO_SUPPORT = "{n} pupils on the register have had no support logged for 4 weeks."
+DIGEST_CHART_TITLE = "Pupil-hours of support, last 8 weeks"
+DIGEST_REVIEWS = "Reviews"
+DIGEST_REVIEWS_HELD = "Held this week"
+DIGEST_REVIEWS_DUE = "Due next week"
+DIGEST_REVIEWS_OVERDUE = "Overdue"
+DIGEST_PARENT_TRACK = (
+    "{on_track} of {k} pupils on SEN support ({share}) are on track for three parent reviews this year "
+    "({expected} expected by now)."
+)
+DIGEST_REFERRALS = "Referrals"
+DIGEST_REFERRALS_DECISION = "Waiting for the SENCO's decision"
+DIGEST_REFERRALS_SERVICE = "Waiting for a service"
+DIGEST_WAITING = "{n} (oldest {days} days)"
+DIGEST_MONEY = "Money"
+DIGEST_MONEY_SPENT = "Costed provision since {fy_start}"
+DIGEST_MONEY_BUDGET = "Notional SEN budget"
+DIGEST_MONEY_BUDGET_NOT_SET = "not set"
+DIGEST_MONEY_SHARE = "{spent} ({share} of the budget)"
+DIGEST_MONEY_AT_80 = "Pupils at 80% or more of {threshold}"
+DIGEST_MONEY_AT_100 = "Pupils at or above {threshold}"
+DIGEST_MONEY_NAMES = "Pupils at 80% or more of the threshold (for the SENCO's follow-up):"
+DIGEST_MORE_PUPILS = "and {n} more"
+DIGEST_TRUST_TOTALS = "All schools"
+DIGEST_TRUST_SCHOOL_LINE = (
+    "K {k} · E {e} · {sessions} sessions · {hours} pupil-hours · {no_support} without support 4 weeks · "
+    "{overdue} reviews overdue · {referrals} referrals waiting"
+)
+DIGEST_TRUST_ROW = (
+    "**{school}**: K {k} · E {e} · {sessions} sessions · {hours} pupil-hours · {no_support} without support "
+    "4 weeks · {overdue} reviews overdue · {referrals} referrals waiting"
+)
+DIGEST_MORE_SCHOOLS = "and {n} more schools"
+DIGEST_NO_TRUST_SCHOOLS = "No schools are linked to your account yet. Ask your administrator to add them."
+DIGEST_BAD_WEEK = (
+    "I couldn't read \u201c{text}\u201d as a week. Type **digest** for this week, **digest last** for last "
+    "week, or a week like **digest 2026-W47** (year, W, week number)."
+)
+DIGEST_FUTURE_WEEK = "Week {label} hasn't started yet. Type **digest** for this week."

@@ -27,8 +27,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -152,10 +154,19 @@ class School(Base):
     review_interval_weeks: Mapped[int] = mapped_column(Integer, default=13)
     referral_stall_weeks: Mapped[int] = mapped_column(Integer, default=6)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The school's notional SEN budget for the financial year; NULL until the school sets it.
+    notional_sen_budget_pence: Mapped[int | None] = mapped_column(BigInteger)
+    # When the weekly digest goes out, in the school's time zone: ISO weekday (1 = Monday) and time.
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    digest_time: Mapped[dt.time] = mapped_column(Time, default=dt.time(7, 0), server_default="07:00:00")
 
     __table_args__ = (
         CheckConstraint("notional_threshold_pence >= 0", name="threshold_non_negative"),
         CheckConstraint("review_interval_weeks BETWEEN 1 AND 52", name="review_interval_range"),
+        CheckConstraint(
+            "notional_sen_budget_pence IS NULL OR notional_sen_budget_pence >= 0", name="budget_non_negative"
+        ),
+        CheckConstraint("digest_weekday BETWEEN 1 AND 7", name="digest_weekday_range"),
     )
 
 
@@ -210,6 +221,15 @@ class TrustSchool(Base):
 
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+
+
+class DigestRecipient(Base):
+    """Staff the school opts in to the weekly digest besides its heads (a deputy, the SEN governor)."""
+
+    __tablename__ = "digest_recipient"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Pupil(Base):
@@ -354,6 +374,16 @@ class InterventionSession(Base):
     __table_args__ = (
         CheckConstraint("minutes BETWEEN 1 AND 600", name="minutes_range"),
         Index("ix_session_school_date", "school_id", "held_on"),
+        # The digest's week and financial-year sums of one school: an index-only scan of live sessions
+        # (a school's sessions are scattered among every other school's; see benchmarks/digest.py).
+        Index(
+            "ix_session_school_live",
+            "school_id",
+            "held_on",
+            postgresql_include=["id", "minutes", "provision_type_id"],
+            postgresql_where=text("undone_at IS NULL"),
+            sqlite_where=text("undone_at IS NULL"),
+        ),
     )
 
 
@@ -368,6 +398,15 @@ class Attendance(Base):
     note: Mapped[str | None] = mapped_column(Text)
     # Computed once when logged: hourly × hours ÷ present pupils + per-pupil cost; 0 when absent.
     cost_pence: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Digest sums read attendance by session without visiting the table (PostgreSQL INCLUDE).
+    __table_args__ = (
+        Index(
+            "ix_attendance_session_cover",
+            "session_id",
+            postgresql_include=["pupil_id", "present", "cost_pence"],
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bot.flows import digest as digest_flow
 from bot.flows import help as help_flow
 from bot.flows import refer
 from bot.router import Router
 
-ALL = (help_flow, refer)
+ALL = (help_flow, refer, digest_flow)
 
 
 def build_router() -> Router:
