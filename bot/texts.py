@@ -36,3 +36,18 @@ UNEXPECTED_ERROR = (
     "Something went wrong on our side and nothing was changed. Please try again in a minute. "
     "If it keeps happening, quote reference {correlation_id} to your administrator."
 )
+
+# --- reminders ---
+REMINDER_SENCO_TITLE = "Reviews and referrals to chase"
+REMINDER_TEACHER_TITLE = "Reviews coming up for your pupils"
+REMINDER_INTRO = "As of {date}. Items marked **new** are new since my last reminder."
+REMINDER_OVERDUE = "Overdue reviews ({count})"
+REMINDER_DUE_TODAY = "Reviews due today ({count})"
+REMINDER_DUE_SOON = "Reviews due in the next {days} school days ({count})"
+REMINDER_STALLED = "Referrals not moved for {weeks} weeks or more ({count})"
+REMINDER_REVIEW_LINE = "due {due}{new}"
+REMINDER_REFERRAL_LINE = "{service}: {status} since {since}{new}"
+REMINDER_NEW = " · **new**"
+REMINDER_MORE = "…and {count} more. Type **reviews** to see them all."
+REMINDER_MORE_REFERRALS = "…and {count} more. Type **referrals** to see them all."
+REMINDER_FOOTER = "I send this once for each new item: nothing is repeated tomorrow unless it changes stage."

@@ -232,7 +232,7 @@ OPERATOR_STATUSES = (
 async def status_counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
     counts = dict.fromkeys((*OPERATOR_STATUSES, OutboxStatus.SENT.value), 0)
-    counts.update({status: int(n) for status, n in rows.tuples()})
+    counts.update({status: int(n) for status, n in rows})
     return counts
 
 
@@ -251,7 +251,7 @@ async def latest_unsent(session: AsyncSession, limit: int) -> list[OperatorRow]:
         .order_by(Outbox.updated_at.desc(), Outbox.id.desc())
         .limit(limit)
     )
-    return [OperatorRow(*row) for row in rows.tuples()]
+    return [OperatorRow(*row) for row in rows]
 
 
 async def requeue_dead(session: AsyncSession, outbox_id: int, now: dt.datetime) -> bool:

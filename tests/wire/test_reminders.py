@@ -1,0 +1,283 @@
+"""Morning reminders: planned into the outbox, delivered through the seam to the fake connector over HTTP.
+
+The demo school: Alex Wilber is the SENCO (and teaches Year 3), Ellie Brooks and Adele Vance teach
+Year 4, Patti Fernandez and Grace Okafor Year 1; Chris Lee is a TA in Years 3 and 4 (no cards).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from bot import texts
+from bot.http import SEAM_KEY
+from bot.outbox import DispatchConfig, OutboxDispatcher
+from bot.reminders import ReminderPlanner, period_key, school_days_ahead, stage_of
+from storage.models import AuditEvent, Outbox, ReminderSent, ReminderStage, Review, School
+from storage.queries.reminders import close_school
+from tests.conftest import BotUnderTest
+from tests.support.clock import FakeClock
+from tests.support.reminders import (
+    MONDAY,
+    add_referral,
+    add_review,
+    at,
+    card_text,
+    conversation_of,
+    give_everyone_a_conversation,
+    pupil_in,
+    staff_by_name,
+)
+
+TUESDAY = MONDAY + dt.timedelta(days=1)
+SATURDAY = MONDAY + dt.timedelta(days=5)
+
+
+@dataclass
+class World:
+    staff: dict[str, int]
+    overdue: str  # pupil names
+    today: str
+    soon: str
+    later: str
+    held: str
+    review_today: int
+
+
+async def world(bot: BotUnderTest) -> World:
+    staff = await staff_by_name(bot.sessions)
+    await give_everyone_a_conversation(bot.sessions, bot.service_url)
+    y4 = await pupil_in(bot.sessions, "Year 4 Falcons")
+    y3 = await pupil_in(bot.sessions, "Year 3 Kestrels")
+    y1 = await pupil_in(bot.sessions, "Year 1 Wrens")
+    y2 = await pupil_in(bot.sessions, "Year 2 Owls")
+    y5 = await pupil_in(bot.sessions, "Year 5 Herons")
+    await add_review(bot.sessions, y4.id, MONDAY - dt.timedelta(days=3))  # overdue
+    review_today = await add_review(bot.sessions, y3.id, MONDAY)  # due today
+    await add_review(bot.sessions, y1.id, MONDAY + dt.timedelta(days=7))  # within 10 school days
+    await add_review(bot.sessions, y2.id, MONDAY + dt.timedelta(days=21))  # beyond the horizon
+    await add_review(
+        bot.sessions, y5.id, MONDAY - dt.timedelta(days=1), held_on=MONDAY - dt.timedelta(days=2)
+    )
+    bot.connector.sent.clear()
+    return World(
+        staff,
+        y4.display_name,
+        y3.display_name,
+        y1.display_name,
+        y2.display_name,
+        y5.display_name,
+        review_today,
+    )
+
+
+async def plan(bot: BotUnderTest, when: dt.datetime) -> int:
+    return (await ReminderPlanner(bot.sessions, FakeClock(when)).run()).cards
+
+
+async def deliver(bot: BotUnderTest, when: dt.datetime) -> dict[int, str]:
+    """Dispatch everything due and return recipient → card text of what reached the connector."""
+    clock = FakeClock(when)
+    before = len(bot.connector.messages())
+    await OutboxDispatcher(
+        bot.sessions, bot.app[SEAM_KEY], clock, DispatchConfig(), sleep=clock.sleep
+    ).drain()
+    got: dict[int, str] = {}
+    for message in bot.connector.messages()[before:]:
+        recipient = conversation_of(message.path)
+        assert recipient not in got, "two reminder cards to one person in one run"
+        got[recipient] = card_text(message.cards[0])
+    return got
+
+
+async def test_stages_and_who_gets_what(bot: BotUnderTest) -> None:
+    w = await world(bot)
+    assert await plan(bot, at(MONDAY, 7, 45)) == 5
+    got = await deliver(bot, at(MONDAY, 7, 46))
+    s = w.staff
+    assert set(got) == {
+        s["Alex Wilber"],
+        s["Ellie Brooks"],
+        s["Adele Vance"],
+        s["Patti Fernandez"],
+        s["Grace Okafor"],
+    }
+    senco = got[s["Alex Wilber"]]
+    assert texts.REMINDER_SENCO_TITLE in senco
+    assert texts.REMINDER_OVERDUE.format(count=1) in senco
+    assert texts.REMINDER_DUE_TODAY.format(count=1) in senco
+    assert texts.REMINDER_DUE_SOON.format(days=10, count=1) in senco
+    for name in (w.overdue, w.today, w.soon):
+        assert name in senco
+    for name in (w.later, w.held):
+        assert name not in senco
+    # Teachers see only their own pupils.
+    for teacher in ("Ellie Brooks", "Adele Vance"):
+        card = got[s[teacher]]
+        assert texts.REMINDER_TEACHER_TITLE in card and w.overdue in card
+        assert w.today not in card and w.soon not in card
+    for teacher in ("Patti Fernandez", "Grace Okafor"):
+        card = got[s[teacher]]
+        assert w.soon in card and w.overdue not in card and w.today not in card
+    async with bot.sessions() as session:
+        rows = (await session.execute(select(Outbox))).scalars().all()
+        assert {r.period_key for r in rows} == {period_key(i, MONDAY) for i in got}
+        assert all(r.status == "sent" and r.kind == "reminders" for r in rows)
+        # SENCO: 3 reviews; Year 4 teachers: 1 each; Year 1 teachers: 1 each.
+        assert await session.scalar(select(func.count()).select_from(ReminderSent)) == 7
+        audits = (
+            await session.execute(select(AuditEvent).where(AuditEvent.action == "reminder_planned"))
+        ).scalars()
+        assert {a.entity_id for a in audits} == {period_key(i, MONDAY) for i in got}
+
+
+async def test_nothing_repeats_and_only_new_stages_are_sent(bot: BotUnderTest) -> None:
+    w = await world(bot)
+    await plan(bot, at(MONDAY, 7, 45))
+    await deliver(bot, at(MONDAY, 7, 46))
+    # Later the same day: nothing new, nothing planned (ticks every few minutes are harmless).
+    assert await plan(bot, at(MONDAY, 7, 50)) == 0
+    assert await plan(bot, at(MONDAY, 16, 0)) == 0
+    # Tuesday: the review due Monday is now overdue (a new stage) → the SENCO hears, once; the Year 3
+    # teacher is the SENCO. Nobody else has anything new.
+    assert await plan(bot, at(TUESDAY, 7, 31)) == 1
+    got = await deliver(bot, at(TUESDAY, 7, 32))
+    assert set(got) == {w.staff["Alex Wilber"]}
+    assert texts.REMINDER_OVERDUE.format(count=2) in got[w.staff["Alex Wilber"]]
+    assert texts.REMINDER_NEW in got[w.staff["Alex Wilber"]]
+    assert await plan(bot, at(TUESDAY, 9, 0)) == 0
+    assert await plan(bot, at(TUESDAY + dt.timedelta(days=1), 7, 31)) == 0
+    assert await deliver(bot, at(TUESDAY + dt.timedelta(days=1), 8, 0)) == {}
+
+
+async def test_nothing_before_reminder_time_on_weekends_or_closures(bot: BotUnderTest) -> None:
+    await world(bot)
+    assert await plan(bot, at(MONDAY, 7, 29)) == 0
+    assert await plan(bot, at(SATURDAY, 9, 0)) == 0
+    assert await plan(bot, at(SATURDAY + dt.timedelta(days=1), 9, 0)) == 0
+    async with bot.sessions.begin() as session:
+        school_id = await session.scalar(select(School.id))
+        assert school_id is not None
+        await close_school(session, school_id, [MONDAY, TUESDAY])
+    assert await plan(bot, at(MONDAY, 9, 0)) == 0
+    assert await plan(bot, at(TUESDAY, 9, 0)) == 0
+    async with bot.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Outbox)) == 0
+    assert await plan(bot, at(TUESDAY + dt.timedelta(days=1), 7, 30)) == 5
+
+
+async def test_the_school_sets_its_reminder_time_in_its_own_zone(bot: BotUnderTest) -> None:
+    await world(bot)
+    async with bot.sessions.begin() as session:
+        await session.execute(update(School).values(reminder_time=dt.time(9, 0), time_zone="Asia/Dubai"))
+    # 05:30 UTC is 09:30 in Dubai (UTC+4): after the school's 09:00.
+    assert await plan(bot, at(MONDAY, 4, 59)) == 0
+    assert await plan(bot, at(MONDAY, 5, 30)) == 5
+
+
+async def test_a_missed_morning_is_caught_up_later_and_on_the_next_day(bot: BotUnderTest) -> None:
+    w = await world(bot)
+    # Down all of Monday: Tuesday's first tick plans everything, at Tuesday's stages.
+    assert await plan(bot, at(TUESDAY, 11, 17)) == 5
+    got = await deliver(bot, at(TUESDAY, 11, 18))
+    senco = got[w.staff["Alex Wilber"]]
+    assert texts.REMINDER_OVERDUE.format(count=2) in senco and w.today in senco
+    async with bot.sessions() as session:
+        stages = Counter(
+            (
+                await session.execute(
+                    select(ReminderSent.stage).where(ReminderSent.subject_id == w.review_today)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert stages == {ReminderStage.OVERDUE.value: 1}
+
+
+async def test_an_item_added_after_todays_card_waits_for_the_next_school_day(bot: BotUnderTest) -> None:
+    w = await world(bot)
+    await plan(bot, at(MONDAY, 7, 45))
+    await deliver(bot, at(MONDAY, 7, 46))
+    y6 = await pupil_in(bot.sessions, "Year 6 Eagles")
+    await add_review(bot.sessions, y6.id, MONDAY + dt.timedelta(days=2))
+    # The SENCO already had today's card; Nadia Rahman (Year 6) had none and gets hers now.
+    assert await plan(bot, at(MONDAY, 12, 0)) == 1
+    got = await deliver(bot, at(MONDAY, 12, 1))
+    assert set(got) == {w.staff["Nadia Rahman"]} and y6.display_name in got[w.staff["Nadia Rahman"]]
+    assert await plan(bot, at(TUESDAY, 7, 45)) == 1
+    got = await deliver(bot, at(TUESDAY, 7, 46))
+    assert set(got) == {w.staff["Alex Wilber"]} and y6.display_name in got[w.staff["Alex Wilber"]]
+
+
+async def test_a_moved_review_is_announced_again(bot: BotUnderTest) -> None:
+    w = await world(bot)
+    await plan(bot, at(MONDAY, 7, 45))
+    async with bot.sessions.begin() as session:
+        await session.execute(
+            update(Review).where(Review.id == w.review_today).values(due_on=MONDAY + dt.timedelta(days=3))
+        )
+    assert await plan(bot, at(TUESDAY, 7, 45)) == 1  # the SENCO (Year 3 teacher too): due soon again
+
+
+async def test_stalled_referrals_reach_the_senco_only(bot: BotUnderTest) -> None:
+    w = await world(bot)
+    pupil = await pupil_in(bot.sessions, "Year 4 Falcons", 1)
+    long_ago = at(MONDAY, 9) - dt.timedelta(weeks=7)
+    stalled = await add_referral(
+        bot.sessions, pupil.id, w.staff["Ellie Brooks"], status="sent", updated_at=long_ago, key="r1"
+    )
+    await add_referral(
+        bot.sessions,
+        pupil.id,
+        w.staff["Ellie Brooks"],
+        status="sent",
+        updated_at=at(MONDAY, 9) - dt.timedelta(weeks=2),
+        key="r2",
+    )
+    await add_referral(
+        bot.sessions, pupil.id, w.staff["Ellie Brooks"], status="closed", updated_at=long_ago, key="r3"
+    )
+    await plan(bot, at(MONDAY, 7, 45))
+    got = await deliver(bot, at(MONDAY, 7, 46))
+    senco = got[w.staff["Alex Wilber"]]
+    assert texts.REMINDER_STALLED.format(weeks=6, count=1) in senco and pupil.display_name in senco
+    assert pupil.display_name not in got[w.staff["Ellie Brooks"]]
+    async with bot.sessions() as session:
+        kinds = (
+            (
+                await session.execute(
+                    select(ReminderSent.subject_id).where(ReminderSent.subject_kind == "referral")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert kinds == [stalled]
+    # Not repeated the next day; announced again only once it moves and stalls again.
+    assert await plan(bot, at(TUESDAY, 7, 45)) == 1  # (the Monday review's new overdue stage)
+    async with bot.sessions() as session:
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(ReminderSent).where(ReminderSent.subject_kind == "referral")
+            )
+            == 1
+        )
+
+
+def test_school_days_skip_weekends_and_closures() -> None:
+    assert school_days_ahead(MONDAY, 10, set()) == MONDAY + dt.timedelta(days=14)
+    assert school_days_ahead(MONDAY, 1, set()) == TUESDAY
+    assert school_days_ahead(MONDAY - dt.timedelta(days=3), 1, set()) == MONDAY  # Friday → Monday
+    closed = {TUESDAY, TUESDAY + dt.timedelta(days=1)}
+    assert school_days_ahead(MONDAY, 1, closed) == TUESDAY + dt.timedelta(days=2)
+    assert school_days_ahead(MONDAY, 10, closed) == MONDAY + dt.timedelta(days=16)
+
+
+def test_stages() -> None:
+    assert stage_of(MONDAY - dt.timedelta(days=1), MONDAY) is ReminderStage.OVERDUE
+    assert stage_of(MONDAY, MONDAY) is ReminderStage.DUE_TODAY
+    assert stage_of(TUESDAY, MONDAY) is ReminderStage.DUE_SOON
