@@ -94,11 +94,9 @@ async def schedules(session: AsyncSession, *, first: dt.date, last: dt.date) -> 
         )
     ).all()
     closed: dict[int, set[dt.date]] = {}
-    for school_id, day in (
-        await session.execute(
-            select(SchoolClosure.school_id, SchoolClosure.closed_on).where(
-                SchoolClosure.closed_on.between(first, last)
-            )
+    for school_id, day in await session.execute(
+        select(SchoolClosure.school_id, SchoolClosure.closed_on).where(
+            SchoolClosure.closed_on.between(first, last)
         )
     ):
         closed.setdefault(school_id, set()).add(day)

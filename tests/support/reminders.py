@@ -114,7 +114,7 @@ async def give_everyone_a_conversation(sessions: async_sessionmaker[AsyncSession
 
 def conversation_of(path: str) -> int:
     """The staff id from a connector path /v3/conversations/a:conv-<id>/activities."""
-    return int(path.split("a:conv-")[1].split("/")[0])
+    return int(path.split("a:conv-")[1].split("/", maxsplit=1)[0])
 
 
 def card_text(card: dict[str, Any]) -> str:
