@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from storage.models import (
     SchoolClass,
     Staff,
 )
+from tests.conftest import BotUnderTest
 
 # Monday 30 November 2026 (GMT: London time equals UTC).
 MONDAY = dt.date(2026, 11, 30)
@@ -134,3 +136,42 @@ def card_text(card: dict[str, Any]) -> str:
 
     walk(card)
     return "\n".join(parts)
+
+
+@dataclass
+class World:
+    staff: dict[str, int]
+    overdue: str  # pupil names
+    today: str
+    soon: str
+    later: str
+    held: str
+    review_today: int
+
+
+async def world(bot: BotUnderTest) -> World:
+    """Five reviews: overdue (Year 4), due today (Year 3), soon (Year 1), beyond the horizon, held."""
+    staff = await staff_by_name(bot.sessions)
+    await give_everyone_a_conversation(bot.sessions, bot.service_url)
+    y4 = await pupil_in(bot.sessions, "Year 4 Falcons")
+    y3 = await pupil_in(bot.sessions, "Year 3 Kestrels")
+    y1 = await pupil_in(bot.sessions, "Year 1 Wrens")
+    y2 = await pupil_in(bot.sessions, "Year 2 Owls")
+    y5 = await pupil_in(bot.sessions, "Year 5 Herons")
+    await add_review(bot.sessions, y4.id, MONDAY - dt.timedelta(days=3))  # overdue
+    review_today = await add_review(bot.sessions, y3.id, MONDAY)  # due today
+    await add_review(bot.sessions, y1.id, MONDAY + dt.timedelta(days=7))  # within 10 school days
+    await add_review(bot.sessions, y2.id, MONDAY + dt.timedelta(days=21))  # beyond the horizon
+    await add_review(
+        bot.sessions, y5.id, MONDAY - dt.timedelta(days=1), held_on=MONDAY - dt.timedelta(days=2)
+    )
+    bot.connector.sent.clear()
+    return World(
+        staff,
+        y4.display_name,
+        y3.display_name,
+        y1.display_name,
+        y2.display_name,
+        y5.display_name,
+        review_today,
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
@@ -27,51 +26,12 @@ from tests.support.reminders import (
     at,
     card_text,
     conversation_of,
-    give_everyone_a_conversation,
     pupil_in,
-    staff_by_name,
+    world,
 )
 
 TUESDAY = MONDAY + dt.timedelta(days=1)
 SATURDAY = MONDAY + dt.timedelta(days=5)
-
-
-@dataclass
-class World:
-    staff: dict[str, int]
-    overdue: str  # pupil names
-    today: str
-    soon: str
-    later: str
-    held: str
-    review_today: int
-
-
-async def world(bot: BotUnderTest) -> World:
-    staff = await staff_by_name(bot.sessions)
-    await give_everyone_a_conversation(bot.sessions, bot.service_url)
-    y4 = await pupil_in(bot.sessions, "Year 4 Falcons")
-    y3 = await pupil_in(bot.sessions, "Year 3 Kestrels")
-    y1 = await pupil_in(bot.sessions, "Year 1 Wrens")
-    y2 = await pupil_in(bot.sessions, "Year 2 Owls")
-    y5 = await pupil_in(bot.sessions, "Year 5 Herons")
-    await add_review(bot.sessions, y4.id, MONDAY - dt.timedelta(days=3))  # overdue
-    review_today = await add_review(bot.sessions, y3.id, MONDAY)  # due today
-    await add_review(bot.sessions, y1.id, MONDAY + dt.timedelta(days=7))  # within 10 school days
-    await add_review(bot.sessions, y2.id, MONDAY + dt.timedelta(days=21))  # beyond the horizon
-    await add_review(
-        bot.sessions, y5.id, MONDAY - dt.timedelta(days=1), held_on=MONDAY - dt.timedelta(days=2)
-    )
-    bot.connector.sent.clear()
-    return World(
-        staff,
-        y4.display_name,
-        y3.display_name,
-        y1.display_name,
-        y2.display_name,
-        y5.display_name,
-        review_today,
-    )
 
 
 async def plan(bot: BotUnderTest, when: dt.datetime) -> int:
