@@ -130,9 +130,8 @@ class ReminderPlanner:
     ) -> None:
         horizon = school_days_ahead(today, self.horizon_school_days, school.closures)
         rows = await queries.due_reviews(session, school.id, until=horizon, today=today)
-        stalled = await queries.stalled_referrals(
-            session, school.id, not_moved_since=now - dt.timedelta(weeks=school.referral_stall_weeks)
-        )
+        not_moved_since = now - dt.timedelta(weeks=school.referral_stall_weeks)
+        stalled = await queries.stalled_referrals(session, school.id, not_moved_since=not_moved_since)
         sencos = await queries.sencos(session, school.id, today=today)
 
         reviews: dict[int, _Review] = {}
@@ -167,9 +166,7 @@ class ReminderPlanner:
             ]
         if not any(wanted.values()):
             return
-        told = await queries.announced(
-            session, review_ids=reviews.keys(), referral_ids=[s.referral_id for s in stalled]
-        )
+        told = await queries.announced(session, school.id, until=horizon, not_moved_since=not_moved_since)
 
         # Sorted by recipient: concurrent planners take the outbox keys' locks in one order (no deadlock).
         for staff_id in sorted(wanted):
@@ -201,7 +198,7 @@ class ReminderPlanner:
                 # for the next school day's card rather than making a second card today.
                 report.skipped_recipients.append(staff_id)
                 continue
-            report.announcements += await queries.record(session, ((a, key) for a in fresh), now)
+            report.announcements += await queries.record(session, school.id, ((a, key) for a in fresh), now)
             report.cards += 1
             audit.record(
                 session,

@@ -10,10 +10,10 @@ INSERT … ON CONFLICT DO NOTHING under a UNIQUE key: two planners can never bot
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +41,6 @@ STALLABLE = (
     ReferralStatus.ACCEPTED.value,
     ReferralStatus.ASSESSED.value,
 )
-_CHUNK = 5000  # ids per IN list: well under every driver's bind-parameter limit
 
 
 @dataclass(frozen=True)
@@ -198,34 +197,58 @@ async def sencos(session: AsyncSession, school_id: int, *, today: dt.date) -> li
 
 
 async def announced(
-    session: AsyncSession, *, review_ids: Collection[int], referral_ids: Collection[int]
+    session: AsyncSession,
+    school_id: int,
+    *,
+    until: dt.date,
+    not_moved_since: dt.datetime,
 ) -> set[Announcement]:
-    """Every announcement already recorded for these reviews and referrals."""
-    found: set[Announcement] = set()
-    for kind, ids in (("review", sorted(review_ids)), ("referral", sorted(referral_ids))):
-        for start in range(0, len(ids), _CHUNK):
-            rows = await session.execute(
-                select(
-                    ReminderSent.subject_kind,
-                    ReminderSent.subject_id,
-                    ReminderSent.stage,
-                    ReminderSent.as_of,
-                    ReminderSent.recipient_id,
-                ).where(
-                    ReminderSent.subject_kind == kind,
-                    ReminderSent.subject_id.in_(ids[start : start + _CHUNK]),
-                )
-            )
-            found.update((k, i, s, d, r) for k, i, s, d, r in rows)
-    return found
+    """What was already announced about the school's reviews due by `until` and its stalled referrals.
+
+    One query, through the school's own announcements (ix_reminder_sent_school) and the same partial
+    index as `due_reviews_query`; no list of ids, so the statement is the same every time.
+    """
+    due = (
+        select(Review.id)
+        .join(Pupil, Pupil.id == Review.pupil_id)
+        .where(Review.held_on.is_(None), Review.due_on <= until, Pupil.school_id == school_id)
+    )
+    stalled = select(Referral.id).where(
+        Referral.school_id == school_id,
+        Referral.status.in_(STALLABLE),
+        Referral.updated_at <= not_moved_since,
+    )
+    columns = (
+        ReminderSent.subject_kind,
+        ReminderSent.subject_id,
+        ReminderSent.stage,
+        ReminderSent.as_of,
+        ReminderSent.recipient_id,
+    )
+    reviews = select(*columns).where(
+        ReminderSent.school_id == school_id,
+        ReminderSent.subject_kind == "review",
+        ReminderSent.subject_id.in_(due),
+    )
+    referrals = select(*columns).where(
+        ReminderSent.school_id == school_id,
+        ReminderSent.subject_kind == "referral",
+        ReminderSent.subject_id.in_(stalled),
+    )
+    rows = await session.execute(union_all(reviews, referrals))
+    return {(k, i, s, d, r) for k, i, s, d, r in rows}
 
 
 async def record(
-    session: AsyncSession, announcements: Iterable[tuple[Announcement, str]], now: dt.datetime
+    session: AsyncSession,
+    school_id: int,
+    announcements: Iterable[tuple[Announcement, str]],
+    now: dt.datetime,
 ) -> int:
     """Record (announcement, outbox key) pairs; ones already there are left alone. Returns rows added."""
     values = [
         {
+            "school_id": school_id,
             "subject_kind": kind,
             "subject_id": subject_id,
             "stage": stage,

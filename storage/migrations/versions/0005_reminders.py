@@ -31,6 +31,7 @@ def upgrade() -> None:
     op.create_table(
         "reminder_sent",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
         sa.Column("subject_kind", sa.String(length=16), nullable=False),
         sa.Column("subject_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("stage", sa.String(length=16), nullable=False),
@@ -46,6 +47,9 @@ def upgrade() -> None:
             name=op.f("ck_reminder_sent_stage_known"),
         ),
         sa.ForeignKeyConstraint(
+            ["school_id"], ["school.id"], name=op.f("fk_reminder_sent_school_id_school"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
             ["recipient_id"],
             ["staff.id"],
             name=op.f("fk_reminder_sent_recipient_id_staff"),
@@ -58,6 +62,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("reminder_sent", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_reminder_sent_recipient_id"), ["recipient_id"], unique=False)
+        batch_op.create_index(
+            "ix_reminder_sent_school", ["school_id", "subject_kind", "subject_id"], unique=False
+        )
     with op.batch_alter_table("review", schema=None) as batch_op:
         batch_op.create_index(
             "ix_review_open_due",
@@ -76,6 +83,7 @@ def downgrade() -> None:
             sqlite_where=sa.text("held_on IS NULL"),
         )
     with op.batch_alter_table("reminder_sent", schema=None) as batch_op:
+        batch_op.drop_index("ix_reminder_sent_school")
         batch_op.drop_index(batch_op.f("ix_reminder_sent_recipient_id"))
     op.drop_table("reminder_sent")
     op.drop_table("school_closure")
