@@ -168,13 +168,13 @@ class ReminderPlanner:
             return
         told = await queries.announced(session, school.id, until=horizon, not_moved_since=not_moved_since)
 
-        # Sorted by recipient: concurrent planners take the outbox keys' locks in one order (no deadlock).
+        cards: list[outbox.Notification] = []
+        fresh_of: dict[str, list[queries.Announcement]] = {}
         for staff_id in sorted(wanted):
             fresh = [a for a in wanted[staff_id] if a not in told]
             if not fresh:
                 continue
             key = period_key(staff_id, today)
-            is_new = {(a[0], a[1]) for a in fresh}
             card = self._card(
                 for_senco=staff_id in sencos,
                 today=today,
@@ -182,23 +182,28 @@ class ReminderPlanner:
                 announcements=wanted[staff_id],
                 reviews=reviews,
                 stalled=stalled,
-                is_new=is_new,
+                is_new={(a[0], a[1]) for a in fresh},
             )
-            created = await outbox.enqueue(
-                session,
-                kind=KIND,
-                period_key=key,
-                recipient_id=staff_id,
-                payload=outbox.message_payload(card=card),
-                now=now,
-                subject=f"school:{school.id}",
+            cards.append(
+                outbox.Notification(
+                    kind=KIND,
+                    period_key=key,
+                    recipient_id=staff_id,
+                    payload=outbox.message_payload(card=card),
+                    subject=f"school:{school.id}",
+                )
             )
-            if not created:
+            fresh_of[key] = fresh
+        created = await outbox.enqueue_many(session, cards, now=now)
+        to_record: list[tuple[queries.Announcement, str]] = []
+        for notification in cards:
+            key = notification.period_key
+            if key not in created:
                 # Today's card was planned already (by this or another replica): the new items wait
                 # for the next school day's card rather than making a second card today.
-                report.skipped_recipients.append(staff_id)
+                report.skipped_recipients.append(notification.recipient_id)
                 continue
-            report.announcements += await queries.record(session, school.id, ((a, key) for a in fresh), now)
+            to_record.extend((a, key) for a in fresh_of[key])
             report.cards += 1
             audit.record(
                 session,
@@ -209,6 +214,8 @@ class ReminderPlanner:
                 entity="outbox",
                 entity_id=key,
             )
+        # In the same transaction as the outbox rows: a stage is recorded exactly when its card exists.
+        report.announcements += await queries.record(session, school.id, to_record, now)
 
     def _card(
         self,

@@ -61,6 +61,50 @@ async def enqueue(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Notification:
+    kind: str
+    period_key: str
+    recipient_id: int
+    payload: dict[str, Any]
+    subject: str | None = None
+
+
+async def enqueue_many(
+    session: AsyncSession, notifications: list[Notification], *, now: dt.datetime
+) -> set[str]:
+    """`enqueue` for many rows in one statement (a planner's morning); returns the keys this call created.
+
+    Rows go in key order, so concurrent planners wait on the same first key instead of deadlocking; a
+    key another transaction holds makes this one wait for it, then skip it once it commits.
+    """
+    if not notifications:
+        return set()
+    values = [
+        {
+            "kind": n.kind,
+            "subject": n.subject,
+            "period_key": n.period_key,
+            "recipient_id": n.recipient_id,
+            "payload": n.payload,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in sorted(notifications, key=lambda n: n.period_key)
+    ]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(Outbox)
+        .on_conflict_do_nothing(index_elements=[Outbox.period_key])
+        .returning(Outbox.period_key),
+        values,
+    )
+    return set(result.scalars())
+
+
 # ---------------------------------------------------------------------------------------------
 # The dispatcher's side: claim under a lease, then settle each row.
 
