@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import statistics
 import sys
 import time
 
@@ -36,6 +37,7 @@ SCHOOLS = 20
 PUPILS_PER_SCHOOL = 500
 CLASSES_PER_SCHOOL = 20
 REVIEWS_PER_PUPIL = 100
+ROUNDS = 3
 TODAY = dt.date(2026, 11, 30)  # a Monday
 NOW = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)  # 08:00 in London
 
@@ -107,6 +109,15 @@ async def timed(engine: AsyncEngine, sql: str) -> tuple[float, object]:
         return time.perf_counter() - started, value
 
 
+async def forget_the_morning(engine: AsyncEngine) -> None:
+    """Empty what the planner writes, so each round is a first run of the morning."""
+    async with engine.begin() as conn:
+        # The audit trail is append-only (a trigger): lifted for this disposable database only.
+        await conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+        await conn.execute(text("TRUNCATE outbox, reminder_sent, audit_event"))
+        await conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+
+
 async def run(url: str, reset: bool) -> int:
     if reset:
         engine = db.create_engine(url)
@@ -153,27 +164,33 @@ async def run(url: str, reset: bool) -> int:
         uses_index = any("ix_review_open_due" in line for line in plan)
 
         planner = ReminderPlanner(sessions, lambda: NOW)
-        first_started = time.perf_counter()
-        first = await planner.run()
-        first_s = time.perf_counter() - first_started
-        second_started = time.perf_counter()
-        second = await planner.run()
-        second_s = time.perf_counter() - second_started
+        firsts: list[float] = []
+        seconds: list[float] = []
+        for _ in range(ROUNDS):
+            await forget_the_morning(engine)
+            first_started = time.perf_counter()
+            first = await planner.run()
+            firsts.append(time.perf_counter() - first_started)
+            second_started = time.perf_counter()
+            second = await planner.run()
+            seconds.append(time.perf_counter() - second_started)
         async with sessions() as session:
             outbox_rows = await session.scalar(select(func.count()).select_from(Outbox))
             announced = await session.scalar(select(func.count()).select_from(ReminderSent))
+        first_s, second_s = statistics.median(firsts), statistics.median(seconds)
         print(
-            f"\nplanner, first run of the morning ({SCHOOLS} schools): {first_s * 1000:.0f} ms, "
-            f"{first.cards} cards, {first.announcements:,} announcements recorded "
+            f"\nplanner, first run of the morning ({SCHOOLS} schools), median of {ROUNDS}: "
+            f"{first_s * 1000:.0f} ms (runs: {', '.join(f'{t * 1000:.0f}' for t in firsts)} ms); "
+            f"{first.cards} cards, {first.announcements:,} announcements "
             f"(outbox rows {outbox_rows}, reminder_sent rows {announced:,})"
         )
         print(
-            f"planner, a later tick the same morning (nothing new): {second_s * 1000:.0f} ms, "
-            f"{second.cards} cards"
+            f"planner, a later tick the same morning (nothing new), median: {second_s * 1000:.0f} ms "
+            f"(runs: {', '.join(f'{t * 1000:.0f}' for t in seconds)} ms); {second.cards} cards"
         )
         print(f"\nthe due-review query uses ix_review_open_due: {'yes' if uses_index else 'NO'}")
         ok = uses_index and first_s < 1.0 and second_s < 1.0
-        print(f"target (each planner run under 1 s, index used): {'met' if ok else 'NOT MET'}")
+        print(f"target (planner under 1 s, index used): {'met' if ok else 'NOT MET'}")
         return 0 if ok else 1
     finally:
         await engine.dispose()
