@@ -27,6 +27,7 @@ log = structlog.get_logger(__name__)
 
 PLANNER_JOB = "reminders_planner"
 DISPATCHER_JOB = "outbox_dispatcher"
+DRAIN_BATCHES = 20
 
 
 @dataclass
@@ -72,7 +73,8 @@ def build_scheduler(jobs: Jobs, settings: Settings, *, now: dt.datetime) -> Asyn
         next_run_time=now,
     )
     scheduler.add_job(
-        _logged(jobs, DISPATCHER_JOB, jobs.dispatcher.run_once),
+        # Batches until nothing is due (bounded), so a backlog drains at the rate cap, not a batch a tick.
+        _logged(jobs, DISPATCHER_JOB, lambda: jobs.dispatcher.drain(max_batches=DRAIN_BATCHES)),
         IntervalTrigger(seconds=settings.dispatcher_interval_seconds, timezone=dt.UTC),
         id=DISPATCHER_JOB,
         coalesce=True,

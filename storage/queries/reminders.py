@@ -116,14 +116,19 @@ async def schedules(session: AsyncSession, *, first: dt.date, last: dt.date) -> 
 def due_reviews_query(
     school_id: int, *, until: dt.date, today: dt.date
 ) -> Select[int, int, str, str, int, dt.date, int | None]:
-    """Open reviews due on or before `until` for the school's current pupils, with each class teacher."""
+    """Open reviews due on or before `until` for the school's current pupils, with each class teacher.
+
+    Teachers who left, or whom Teams reported gone (staff.unreachable_since), are not recipients: nothing
+    is recorded as told to them, so when they come back (their next message clears the mark) the next
+    morning's card brings them everything current.
+    """
     teacher = (
         select(ClassStaff.class_id, ClassStaff.staff_id)
         .join(
             StaffRole, and_(StaffRole.staff_id == ClassStaff.staff_id, StaffRole.role == Role.TEACHER.value)
         )
         .join(Staff, Staff.id == ClassStaff.staff_id)
-        .where(or_(Staff.left_on.is_(None), Staff.left_on > today))
+        .where(or_(Staff.left_on.is_(None), Staff.left_on > today), Staff.unreachable_since.is_(None))
         .subquery("teacher")
     )
     return (
@@ -184,6 +189,7 @@ async def stalled_referrals(
 
 
 async def sencos(session: AsyncSession, school_id: int, *, today: dt.date) -> list[int]:
+    """The school's current SENCOs who can be reached (see `due_reviews_query` on unreachable staff)."""
     rows = await session.execute(
         select(Staff.id)
         .join(StaffRole, StaffRole.staff_id == Staff.id)
@@ -191,6 +197,7 @@ async def sencos(session: AsyncSession, school_id: int, *, today: dt.date) -> li
             Staff.school_id == school_id,
             StaffRole.role == Role.SENCO.value,
             or_(Staff.left_on.is_(None), Staff.left_on > today),
+            Staff.unreachable_since.is_(None),
         )
         .order_by(Staff.id)
     )

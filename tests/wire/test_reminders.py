@@ -15,9 +15,19 @@ from bot import texts
 from bot.http import SEAM_KEY
 from bot.outbox import DispatchConfig, OutboxDispatcher
 from bot.reminders import ReminderPlanner, period_key, school_days_ahead, stage_of
-from storage.models import AuditEvent, Outbox, ReminderSent, ReminderStage, Review, School
+from storage.models import (
+    AuditEvent,
+    ConversationRef,
+    Outbox,
+    ReminderSent,
+    ReminderStage,
+    Review,
+    School,
+    Staff,
+)
 from storage.queries.reminders import close_school
 from tests.conftest import BotUnderTest
+from tests.support import activities as act
 from tests.support.clock import FakeClock
 from tests.support.reminders import (
     MONDAY,
@@ -25,7 +35,6 @@ from tests.support.reminders import (
     add_review,
     at,
     card_text,
-    conversation_of,
     pupil_in,
     world,
 )
@@ -45,9 +54,13 @@ async def deliver(bot: BotUnderTest, when: dt.datetime) -> dict[int, str]:
     await OutboxDispatcher(
         bot.sessions, bot.app[SEAM_KEY], clock, DispatchConfig(), sleep=clock.sleep
     ).drain()
+    async with bot.sessions() as session:
+        owner = dict(
+            (await session.execute(select(ConversationRef.conversation_id, ConversationRef.staff_id))).all()
+        )
     got: dict[int, str] = {}
     for message in bot.connector.messages()[before:]:
-        recipient = conversation_of(message.path)
+        recipient = owner[message.path.split("/")[3]]
         assert recipient not in got, "two reminder cards to one person in one run"
         got[recipient] = card_text(message.cards[0])
     return got
@@ -241,3 +254,19 @@ def test_stages() -> None:
     assert stage_of(MONDAY - dt.timedelta(days=1), MONDAY) is ReminderStage.OVERDUE
     assert stage_of(MONDAY, MONDAY) is ReminderStage.DUE_TODAY
     assert stage_of(TUESDAY, MONDAY) is ReminderStage.DUE_SOON
+
+
+async def test_an_unreachable_teacher_is_skipped_and_caught_up_when_back(bot: BotUnderTest) -> None:
+    w = await world(bot)
+    ellie = w.staff["Ellie Brooks"]
+    async with bot.sessions.begin() as session:
+        await session.execute(update(Staff).where(Staff.id == ellie).values(unreachable_since=at(MONDAY, 1)))
+    await plan(bot, at(MONDAY, 7, 45))
+    got = await deliver(bot, at(MONDAY, 7, 46))
+    assert ellie not in got and w.staff["Adele Vance"] in got
+    # Ellie opens the bot again (her message clears the mark): the next morning brings her card.
+    await bot.post(act.message("help", bot.service_url, user=act.TEACHER))
+    bot.connector.sent.clear()
+    assert await plan(bot, at(TUESDAY, 7, 45)) == 2  # Ellie, and the SENCO's new overdue stage
+    got = await deliver(bot, at(TUESDAY, 7, 46))
+    assert w.overdue in got[ellie]
