@@ -74,13 +74,16 @@ if not isinstance(ClientRetryPolicy.safe_codes, frozenset):
     ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
 
 
-def _no_retry_policy() -> ClientRetryPolicy:
-    """msrest retries 5xx three times in a worker thread, sleeping, and hides the status from us; the
-    outbox dispatcher owns retries (backoff as data, Retry-After honoured), so proactive sends get none."""
-    policy = ClientRetryPolicy()  # type: ignore[no-untyped-call]
+def _turn_off_retries(config: Any) -> None:
+    """msrest retries connection errors (and, with urllib3 1.x, 5xx) in a worker thread, sleeping, and
+    hides the outcome from us; the outbox dispatcher owns retries (backoff as data, Retry-After honoured).
+
+    The client's session was built with this config's urllib3 Retry object when the client was created,
+    so it is changed in place (each connector client has its own policy object).
+    """
+    policy = config.retry_policy
     policy.retries = 0
     policy.policy.status_forcelist = frozenset()
-    return policy
 
 
 @dataclass(frozen=True)
@@ -260,7 +263,7 @@ class TeamsSeam:
         async def callback(context: TurnContext) -> None:
             client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
             if client is not None:
-                client.config.retry_policy = _no_retry_policy()
+                _turn_off_retries(client.config)
                 # A bounded send keeps the at-least-once window inside the dispatcher's lease.
                 client.config.connection.timeout = timeout
             # The SDK gives the continuation activity a made-up id and would "reply" to it;

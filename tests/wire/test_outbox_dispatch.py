@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core import ConversationAddress, Message, SendFailed
 from bot.http import SEAM_KEY
 from bot.outbox import GONE, NO_CONVERSATION, DispatchConfig, OutboxDispatcher, retry_after_seconds
 from storage.models import ConversationRef, Outbox, Staff
@@ -239,3 +242,21 @@ async def test_the_per_tenant_rate_cap_holds(bot: BotUnderTest) -> None:
     # Each tenant has its own budget: both are sent in ~2.4 simulated seconds, not 4.8.
     assert max(t for _, t in stamps) < 2.5
     assert per_second[("tenant-a", 0)] == 25 and per_second[("tenant-b", 0)] == 25
+
+
+async def test_the_seam_turns_sdk_errors_into_send_failed(bot: BotUnderTest) -> None:
+    seam = bot.app[SEAM_KEY]
+    address = ConversationAddress("t1", "msteams", bot.service_url, "a:conv-x", "28:bot", "29:user")
+    bot.connector.failures.append((503, {"Retry-After": "Mon, 30 Nov 2026 08:00:45 GMT"}))
+    with pytest.raises(SendFailed) as refused:
+        await seam.send_proactive(address, Message(text="x"))
+    assert (refused.value.status, refused.value.retry_after) == (503, "Mon, 30 Nov 2026 08:00:45 GMT")
+    # One request only: the SDK's own retries are off for proactive sends.
+    assert len(bot.connector.messages()) == 1
+    nobody = ConversationAddress("t1", "msteams", "http://127.0.0.1:9/", "a:conv-x", "28:bot", "29:user")
+    started = time.monotonic()
+    with pytest.raises(SendFailed) as unanswered:
+        await seam.send_proactive(nobody, Message(text="x"))
+    assert unanswered.value.status is None
+    # msrest would retry a refused connection three times with 0.8 s·2^n backoff (≈ 4.8 s) in a thread.
+    assert time.monotonic() - started < 1.5
