@@ -18,7 +18,7 @@ from bot.core import ConversationAddress, Message, SendFailed
 from bot.http import SEAM_KEY
 from bot.outbox import GONE, NO_CONVERSATION, DispatchConfig, OutboxDispatcher, retry_after_seconds
 from storage.models import ConversationRef, Outbox, Staff
-from storage.queries.outbox import enqueue, message_payload
+from storage.queries.outbox import claim_due, enqueue, mark_sent, message_payload
 from tests.conftest import BotUnderTest
 from tests.support.clock import FakeClock
 
@@ -260,3 +260,25 @@ async def test_the_seam_turns_sdk_errors_into_send_failed(bot: BotUnderTest) -> 
     assert unanswered.value.status is None
     # msrest would retry a refused connection three times with 0.8 s·2^n backoff (≈ 4.8 s) in a thread.
     assert time.monotonic() - started < 1.5
+
+
+async def test_a_claim_whose_owner_died_is_taken_after_the_lease(bot: BotUnderTest) -> None:
+    [senco, *_] = await staff_ids(bot.sessions)
+    await give_conversations(bot.sessions, bot.service_url, [senco])
+    row_id = await queue(bot.sessions, "k:lease", senco, "hello")
+    bot.connector.sent.clear()
+    # A dispatcher claims the row and dies before sending (nothing settles it).
+    async with bot.sessions.begin() as session:
+        [claimed] = await claim_due(session, owner="dead-one", now=T0, lease_seconds=60, limit=10)
+    assert claimed.id == row_id and claimed.attempts == 1
+    clock = FakeClock(T0 + dt.timedelta(seconds=59))
+    rescuer = dispatcher(bot, clock, lease_seconds=60)
+    assert (await rescuer.run_once()).claimed == 0  # the lease still holds
+    clock.advance(2)
+    assert (await rescuer.run_once()).sent == 1
+    stored = await row(bot.sessions, row_id)
+    assert (stored.status, stored.attempts, len(bot.connector.messages())) == ("sent", 2, 1)
+    # The dead owner, were it to wake up, can no longer settle the row.
+    async with bot.sessions.begin() as session:
+        assert not await mark_sent(session, row_id, owner="dead-one", activity_id="x", now=clock.now)
+    assert (await row(bot.sessions, row_id)).sent_activity_id == bot.connector.messages()[0].response_id
