@@ -77,6 +77,7 @@ def _zone(name: str) -> ZoneInfo:
 @dataclass
 class PlanReport:
     schools_planned: int = 0
+    schools_failed: int = 0
     cards: int = 0
     announcements: int = 0
     skipped_recipients: list[int] = field(default_factory=list)
@@ -113,8 +114,15 @@ class ReminderPlanner:
             today = local.date()
             if not is_school_day(today, school.closures) or local.time() < school.reminder_time:
                 continue
-            async with self.sessions.begin() as session:
-                await self._plan_school(session, school, today, now, report)
+            try:
+                async with self.sessions.begin() as session:
+                    await self._plan_school(session, school, today, now, report)
+            except Exception:
+                # One school's problem must not keep the others' reminders back; its transaction rolled
+                # back, so the next tick plans it from scratch.
+                log.exception("reminders_school_failed", school_id=school.id)
+                report.schools_failed += 1
+                continue
             report.schools_planned += 1
         if report.cards:
             log.info("reminders_planned", cards=report.cards, announcements=report.announcements)

@@ -270,3 +270,25 @@ async def test_an_unreachable_teacher_is_skipped_and_caught_up_when_back(bot: Bo
     assert await plan(bot, at(TUESDAY, 7, 45)) == 2  # Ellie, and the SENCO's new overdue stage
     got = await deliver(bot, at(TUESDAY, 7, 46))
     assert w.overdue in got[ellie]
+
+
+async def test_one_schools_failure_does_not_hold_back_the_others(bot: BotUnderTest) -> None:
+    await world(bot)
+    async with bot.sessions.begin() as session:
+        # A school planned first, whose planning fails.
+        session.add(School(id=0, tenant_id="t2", name="Other", urn="999002", time_zone="Europe/London"))
+
+    planner = ReminderPlanner(bot.sessions, FakeClock(at(MONDAY, 7, 45)))
+    real = planner._plan_school
+    calls: list[int] = []
+
+    async def flaky(session, school, today, now, report):  # type: ignore[no-untyped-def]
+        calls.append(school.id)
+        if school.tenant_id == "t2":
+            raise RuntimeError("boom")
+        await real(session, school, today, now, report)
+
+    planner._plan_school = flaky  # type: ignore[method-assign]
+    report = await planner.run()
+    assert calls[0] == 0  # the failing school came first
+    assert (report.schools_failed, report.schools_planned, report.cards) == (1, 1, 5)
