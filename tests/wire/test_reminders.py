@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select, update
 
 from bot import texts
@@ -272,7 +273,9 @@ async def test_an_unreachable_teacher_is_skipped_and_caught_up_when_back(bot: Bo
     assert w.overdue in got[ellie]
 
 
-async def test_one_schools_failure_does_not_hold_back_the_others(bot: BotUnderTest) -> None:
+async def test_one_schools_failure_does_not_hold_back_the_others(
+    bot: BotUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
     await world(bot)
     async with bot.sessions.begin() as session:
         # A school planned first, whose planning fails.
@@ -285,10 +288,13 @@ async def test_one_schools_failure_does_not_hold_back_the_others(bot: BotUnderTe
     async def flaky(session, school, today, now, report):  # type: ignore[no-untyped-def]
         calls.append(school.id)
         if school.tenant_id == "t2":
-            raise RuntimeError("boom")
+            raise RuntimeError("Amelia Smith")
         await real(session, school, today, now, report)
 
     planner._plan_school = flaky  # type: ignore[method-assign]
     report = await planner.run()
     assert calls[0] == 0  # the failing school came first
     assert (report.schools_failed, report.schools_planned, report.cards) == (1, 1, 5)
+    logged = capsys.readouterr()
+    assert "reminders_school_failed" in logged.out + logged.err
+    assert "Amelia Smith" not in logged.out + logged.err  # the error's type is logged, not its text
