@@ -1,4 +1,4 @@
-"""Wiring only: settings → database → router → dispatcher → seam → aiohttp app.
+"""Wiring only: settings → database → router → dispatcher → seam → jobs (planner, outbox) → aiohttp app.
 
 `python app.py` serves the bot (what `make run` ends in); `senbot serve` does the same.
 """
@@ -13,6 +13,9 @@ from bot import logs
 from bot.dispatch import Clock, Dispatcher
 from bot.flows import build_router
 from bot.http import build_web_app
+from bot.jobs import Jobs, attach
+from bot.outbox import OutboxDispatcher, config_from_settings
+from bot.reminders import ReminderPlanner
 from bot.settings import ConfigError, Settings, load_settings
 from bot.teams import TeamsSeam, TokenProvider
 from storage import db
@@ -44,6 +47,8 @@ def create_app(
         return await db.ping(engine)
 
     app = build_web_app(seam, ready, max_body_bytes=settings.max_body_bytes)
+    outbox = OutboxDispatcher(sessions, seam, clock, config_from_settings(settings))
+    attach(app, Jobs(ReminderPlanner(sessions, clock), outbox), settings)
 
     async def dispose(_app: web.Application) -> None:
         await engine.dispose()

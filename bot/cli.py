@@ -1,4 +1,4 @@
-"""The `senbot` command: serve, db upgrade, seed-demo, package.
+"""The `senbot` command: serve, db upgrade, seed-demo, package, outbox.
 
 Why a CLI and not scripts: `senbot serve` and `senbot db upgrade` are the only entry points an
 operator needs (docs/deploy.md), the same in a venv, a container or a systemd unit.
@@ -10,8 +10,12 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from storage.queries.outbox import OperatorRow
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     package.add_argument(
         "--template", type=Path, default=None, help="manifest template (default: manifest/manifest.json)"
     )
+
+    outbox = sub.add_parser(
+        "outbox", help="notifications waiting, failing or dead-lettered (ids and errors, no contents)"
+    )
+    outbox.add_argument("--limit", type=int, default=20, help="how many of the latest rows to list")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command")
+    retry = outbox_sub.add_parser("retry", help="requeue a dead-lettered notification")
+    retry.add_argument("id", type=int)
     args = parser.parse_args(argv)
 
     try:
@@ -61,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "package":
         return _package(settings, args.out, args.template)
+
+    if args.command == "outbox":
+        if args.outbox_command == "retry":
+            return asyncio.run(_outbox_retry(settings, args.id))
+        print(asyncio.run(_outbox_report(settings, max(1, args.limit))))
+        return 0
     return 1  # unreachable: argparse requires a command
 
 
@@ -101,3 +119,65 @@ async def _seed(settings: Settings) -> bool:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+async def _outbox_report(settings: Settings, limit: int) -> str:
+    from storage import db
+    from storage.queries import outbox
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine)() as session:
+            counts = await outbox.status_counts(session)
+            rows = await outbox.latest_unsent(session, limit)
+    finally:
+        await engine.dispose()
+    return format_outbox(counts, rows)
+
+
+def format_outbox(counts: dict[str, int], rows: list[OperatorRow]) -> str:
+    """Counts by status, then the latest unsent rows: ids, kinds and errors only (never payloads)."""
+    lines = ["  ".join(f"{status}: {n}" for status, n in counts.items())]
+    if not rows:
+        lines.append("nothing pending, failing or dead")
+        return "\n".join(lines)
+    header = ("id", "kind", "recipient", "status", "attempts", "next attempt (UTC)", "last error")
+    table = [
+        (
+            str(r.id),
+            r.kind,
+            str(r.recipient_id),
+            r.status,
+            str(r.attempts),
+            r.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S"),
+            r.last_error or "",
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in (header, *table)) for i in range(len(header) - 1)]
+    for row in (header, *table):
+        lines.append(
+            "  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+        )
+    return "\n".join(lines)
+
+
+async def _outbox_retry(settings: Settings, outbox_id: int) -> int:
+    from storage import db
+    from storage.models import utcnow
+    from storage.queries import outbox
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine).begin() as session:
+            done = await outbox.requeue_dead(session, outbox_id, utcnow())
+    finally:
+        await engine.dispose()
+    if not done:
+        print(f"senbot: no dead-lettered notification with id {outbox_id}", file=sys.stderr)
+        return 1
+    print(
+        f"senbot: notification {outbox_id} requeued; the dispatcher sends it on its next tick",
+        file=sys.stderr,
+    )
+    return 0

@@ -102,3 +102,17 @@ class UserError(Exception):
         super().__init__(message)
         self.message = message
         self.card = card
+
+
+class SendFailed(Exception):
+    """A proactive send the connector refused or that never got an answer; SDK-free (bot/teams.py maps it).
+
+    `status` is the HTTP status (None when no answer came: timeout, connection refused); `retry_after` is
+    the raw `Retry-After` header (seconds or an HTTP date): the dispatcher interprets it with its own clock.
+    """
+
+    def __init__(self, status: int | None, retry_after: str | None = None, reason: str = "") -> None:
+        super().__init__(f"send failed: {status if status is not None else reason or 'no answer'}")
+        self.status = status
+        self.retry_after = retry_after
+        self.reason = reason

@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     # Shown in the Teams store as the publisher (at most 32 characters).
     developer_name: str = Field(default="senbot", min_length=1, max_length=32)
 
+    # The notification outbox (bot/outbox.py, bot/jobs.py). Teams allows ~50 requests/s per app per
+    # tenant; 25 is the budget (TEAMS.md). The lease must outlast a whole batch at that rate.
+    outbox_concurrency: int = Field(default=4, ge=1, le=64)
+    outbox_rate_per_tenant: float = Field(default=25.0, gt=0, le=50)
+    outbox_batch_size: int = Field(default=50, ge=1, le=1000)
+    outbox_lease_seconds: float = Field(default=120.0, ge=5)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
+    outbox_send_timeout_seconds: int = Field(default=20, ge=1, le=120)
+    dispatcher_interval_seconds: float = Field(default=3.0, gt=0)
+    planner_interval_seconds: float = Field(default=300.0, gt=0)
+
     @model_validator(mode="after")
     def _check_mode(self) -> Settings:
         if self.app_id:

@@ -24,6 +24,7 @@ from typing import Any
 
 import structlog
 from botbuilder.core import (
+    BotAdapter,
     CardFactory,
     InvokeResponse,
     MessageFactory,
@@ -46,10 +47,19 @@ from botframework.connector.auth import (
     MicrosoftAppCredentials,
     PasswordServiceClientCredentialFactory,
 )
+from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.auth import AuthError, KeyCache, TokenValidator
-from bot.core import ChatKind, ConversationAddress, Inbound, InboundKind, Message, Outbound
+from bot.core import (
+    ChatKind,
+    ConversationAddress,
+    Inbound,
+    InboundKind,
+    Message,
+    Outbound,
+    SendFailed,
+)
 from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -62,6 +72,18 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 # A frozenset gives the same retry codes in microseconds. msrest 0.7.1 is final, so this cannot drift.
 if not isinstance(ClientRetryPolicy.safe_codes, frozenset):
     ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
+
+
+def _turn_off_retries(config: Any) -> None:
+    """msrest retries connection errors (and, with urllib3 1.x, 5xx) in a worker thread, sleeping, and
+    hides the outcome from us; the outbox dispatcher owns retries (backoff as data, Retry-After honoured).
+
+    The client's session was built with this config's urllib3 Retry object when the client was created,
+    so it is changed in place (each connector client has its own policy object).
+    """
+    policy = config.retry_policy
+    policy.retries = 0
+    policy.policy.status_forcelist = frozenset()
 
 
 @dataclass(frozen=True)
@@ -223,7 +245,11 @@ class TeamsSeam:
     # -- outbound (proactive) ----------------------------------------------------------------
 
     async def send_proactive(self, address: ConversationAddress, message: Message) -> str | None:
-        """Send one message to a stored conversation; returns the new activity id."""
+        """Send one message to a stored conversation; returns the new activity id.
+
+        Raises `bot.core.SendFailed` (never an SDK exception) when the connector refuses it or does not
+        answer within `outbox_send_timeout_seconds`. No retry happens here: the caller decides.
+        """
         reference = ConversationReference(
             channel_id=address.channel_id,
             service_url=address.service_url,
@@ -232,8 +258,14 @@ class TeamsSeam:
             user=ChannelAccount(id=address.user_id),
         )
         sent: dict[str, str | None] = {}
+        timeout = self._settings.outbox_send_timeout_seconds
 
         async def callback(context: TurnContext) -> None:
+            client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+            if client is not None:
+                _turn_off_retries(client.config)
+                # A bounded send keeps the at-least-once window inside the dispatcher's lease.
+                client.config.connection.timeout = timeout
             # The SDK gives the continuation activity a made-up id and would "reply" to it;
             # a proactive message is a new message in the conversation.
             context.activity.id = None
@@ -247,13 +279,23 @@ class TeamsSeam:
             },
             True,
         )
-        await self._adapter.continue_conversation(
-            reference,
-            callback,
-            self._settings.app_id or None,
-            claims_identity=identity,
-            audience=AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
-        )
+        try:
+            await self._adapter.continue_conversation(
+                reference,
+                callback,
+                self._settings.app_id or None,
+                claims_identity=identity,
+                audience=AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE,
+            )
+        except HttpOperationError as exc:
+            response = getattr(exc, "response", None)
+            status = getattr(response, "status_code", None)
+            headers = getattr(response, "headers", None) or {}
+            raise SendFailed(
+                status if isinstance(status, int) else None, headers.get("Retry-After"), "http error"
+            ) from None
+        except ClientRequestError as exc:
+            raise SendFailed(None, None, type(exc).__name__) from None
         return sent.get("id")
 
 

@@ -197,3 +197,18 @@ DIGEST_BAD_WEEK = (
     "week, or a week like **digest 2026-W47** (year, W, week number)."
 )
 DIGEST_FUTURE_WEEK = "Week {label} hasn't started yet. Type **digest** for this week."
+
+# --- reminders ---
+REMINDER_SENCO_TITLE = "Reviews and referrals to chase"
+REMINDER_TEACHER_TITLE = "Reviews coming up for your pupils"
+REMINDER_INTRO = "As of {date}. Items marked **new** are new since my last reminder."
+REMINDER_OVERDUE = "Overdue reviews ({count})"
+REMINDER_DUE_TODAY = "Reviews due today ({count})"
+REMINDER_DUE_SOON = "Reviews due in the next {days} school days ({count})"
+REMINDER_STALLED = "Referrals not moved for {weeks} weeks or more ({count})"
+REMINDER_REVIEW_LINE = "due {due}{new}"
+REMINDER_REFERRAL_LINE = "{service}: {status} since {since}{new}"
+REMINDER_NEW = " · **new**"
+REMINDER_MORE = "…and {count} more. Type **reviews** to see them all."
+REMINDER_MORE_REFERRALS = "…and {count} more. Type **referrals** to see them all."
+REMINDER_FOOTER = "I send this once for each new item: nothing is repeated tomorrow unless it changes stage."

@@ -153,6 +153,8 @@ class School(Base):
     notional_threshold_pence: Mapped[int] = mapped_column(Integer, default=600_000)
     review_interval_weeks: Mapped[int] = mapped_column(Integer, default=13)
     referral_stall_weeks: Mapped[int] = mapped_column(Integer, default=6)
+    # Local time (in time_zone) after which the day's review reminders go out (bot/reminders.py).
+    reminder_time: Mapped[dt.time] = mapped_column(Time, default=dt.time(7, 30), server_default="07:30:00")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The school's notional SEN budget for the financial year; NULL until the school sets it.
     notional_sen_budget_pence: Mapped[int | None] = mapped_column(BigInteger)
@@ -469,8 +471,20 @@ class Review(Base):
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    # The reminder planner scans reviews not yet held by due date.
-    __table_args__ = (Index("ix_review_due_open", "due_on", "held_on"),)
+    # The reminder planner scans reviews not yet held by due date. The partial index holds only open
+    # reviews (a handful per pupil at most, against years of held ones), with the columns the planner
+    # needs, so its scan is an index-only range over what is due (benchmarks/reminders_planner.py).
+    __table_args__ = (
+        Index("ix_review_due_open", "due_on", "held_on"),
+        Index(
+            "ix_review_open_due",
+            "due_on",
+            "pupil_id",
+            "id",
+            postgresql_where=text("held_on IS NULL"),
+            sqlite_where=text("held_on IS NULL"),
+        ),
+    )
 
 
 class ReviewOutcome(Base):
@@ -603,6 +617,56 @@ class Outbox(Base):
     __table_args__ = (
         CheckConstraint(_in("status", OutboxStatus), name="status_known"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+
+class ReminderStage(StrEnum):
+    DUE_SOON = "due_soon"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    STALLED = "stalled"
+
+
+class SchoolClosure(Base):
+    """A day the school is closed (holidays, INSET): no reminders, and not counted as a school day."""
+
+    __tablename__ = "school_closure"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
+    closed_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
+class ReminderSent(Base):
+    """What each person has been told: one row per (subject, stage, as-of date, recipient).
+
+    The UNIQUE key is what makes a reminder once-only: the planner inserts these rows in the same
+    transaction as the day's outbox row (outbox key `reminders:<staff id>:<local date>`), so a stage is
+    announced to a person once, whichever replica plans it. `as_of` is the review's due date (a moved
+    review is announced again) or the day a referral last moved (a referral that moves and stalls again
+    is announced again).
+    """
+
+    __tablename__ = "reminder_sent"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Denormalised so the planner reads one school's announcements through an index, whatever the
+    # statistics say about a table that has just grown by a morning's worth of rows.
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"))
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    stage: Mapped[str] = mapped_column(String(16))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    outbox_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "subject_kind", "subject_id", "stage", "as_of", "recipient_id", name="uq_reminder_sent_key"
+        ),
+        Index("ix_reminder_sent_school", "school_id", "subject_kind", "subject_id"),
+        CheckConstraint("subject_kind IN ('review', 'referral')", name="subject_kind_known"),
+        CheckConstraint(_in("stage", ReminderStage), name="stage_known"),
     )
 
 

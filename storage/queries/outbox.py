@@ -9,12 +9,14 @@ comes from a retry, a second replica or a restart. The dispatcher (bot/outbox.py
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Outbox, OutboxStatus
+from storage.models import ConversationRef, Outbox, OutboxStatus, Staff
 
 
 def message_payload(*, card: dict[str, Any] | None = None, text: str | None = None) -> dict[str, Any]:
@@ -56,4 +58,259 @@ async def enqueue(
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=[Outbox.period_key])
     result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: str
+    period_key: str
+    recipient_id: int
+    payload: dict[str, Any]
+    subject: str | None = None
+
+
+async def enqueue_many(
+    session: AsyncSession, notifications: list[Notification], *, now: dt.datetime
+) -> set[str]:
+    """`enqueue` for many rows in one statement (a planner's morning); returns the keys this call created.
+
+    Rows go in key order, so concurrent planners wait on the same first key instead of deadlocking; a
+    key another transaction holds makes this one wait for it, then skip it once it commits.
+    """
+    if not notifications:
+        return set()
+    values = [
+        {
+            "kind": n.kind,
+            "subject": n.subject,
+            "period_key": n.period_key,
+            "recipient_id": n.recipient_id,
+            "payload": n.payload,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in sorted(notifications, key=lambda n: n.period_key)
+    ]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(Outbox)
+        .on_conflict_do_nothing(index_elements=[Outbox.period_key])
+        .returning(Outbox.period_key),
+        values,
+    )
+    return set(result.scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# The dispatcher's side: claim under a lease, then settle each row.
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this dispatcher now holds, with where to send it (None: the person never opened the bot)."""
+
+    id: int
+    kind: str
+    recipient_id: int
+    payload: dict[str, Any]
+    attempts: int
+    reference: ConversationRef | None
+
+
+def _due(now: dt.datetime) -> ColumnElement[bool]:
+    """Ready to send: waiting and due, or claimed by a dispatcher whose lease ran out (it died)."""
+    return or_(
+        and_(
+            Outbox.status.in_([OutboxStatus.PENDING.value, OutboxStatus.FAILED.value]),
+            Outbox.next_attempt_at <= now,
+        ),
+        and_(Outbox.status == OutboxStatus.SENDING.value, Outbox.lease_until <= now),
+    )
+
+
+async def claim_due(
+    session: AsyncSession, *, owner: str, now: dt.datetime, lease_seconds: float, limit: int
+) -> list[Claimed]:
+    """Take up to `limit` due rows under a lease, in one short transaction (the caller commits).
+
+    PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent dispatchers take disjoint rows without
+    waiting. SQLite has one writer at a time: a single UPDATE … WHERE id IN (…) AND <still due> is atomic.
+    Each claim counts as an attempt, so a row that crashes its dispatcher every time still ends dead.
+    """
+    lease_until = now + dt.timedelta(seconds=lease_seconds)
+    pick = select(Outbox.id).where(_due(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list((await session.execute(pick.with_for_update(skip_locked=True))).scalars())
+        if not ids:
+            return []
+        target: ColumnElement[bool] = Outbox.id.in_(ids)
+    else:
+        target = and_(Outbox.id.in_(pick.scalar_subquery()), _due(now))
+    claimed = (
+        await session.execute(
+            update(Outbox)
+            .where(target)
+            .values(
+                status=OutboxStatus.SENDING.value,
+                lease_owner=owner,
+                lease_until=lease_until,
+                attempts=Outbox.attempts + 1,
+                updated_at=now,
+            )
+            .returning(Outbox.id, Outbox.kind, Outbox.recipient_id, Outbox.payload, Outbox.attempts)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    if not claimed:
+        return []
+    recipients = {row.recipient_id for row in claimed}
+    refs = {
+        r.staff_id: r
+        for r in (
+            await session.execute(select(ConversationRef).where(ConversationRef.staff_id.in_(recipients)))
+        ).scalars()
+    }
+    return sorted(
+        (
+            Claimed(row.id, row.kind, row.recipient_id, row.payload, row.attempts, refs.get(row.recipient_id))
+            for row in claimed
+        ),
+        key=lambda c: c.id,
+    )
+
+
+async def _settle(session: AsyncSession, outbox_id: int, owner: str, **values: Any) -> bool:
+    """Apply only while we still hold the lease: a dispatcher that lost it must not overwrite the winner."""
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == outbox_id,
+            Outbox.lease_owner == owner,
+            Outbox.status == OutboxStatus.SENDING.value,
+        )
+        .values(lease_owner=None, lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_sent(
+    session: AsyncSession, outbox_id: int, *, owner: str, activity_id: str | None, now: dt.datetime
+) -> bool:
+    return await _settle(
+        session,
+        outbox_id,
+        owner,
+        status=OutboxStatus.SENT.value,
+        sent_activity_id=activity_id,
+        last_error=None,
+        updated_at=now,
+    )
+
+
+async def mark_retry(
+    session: AsyncSession,
+    outbox_id: int,
+    *,
+    owner: str,
+    error: str,
+    next_attempt_at: dt.datetime,
+    now: dt.datetime,
+) -> bool:
+    return await _settle(
+        session,
+        outbox_id,
+        owner,
+        status=OutboxStatus.FAILED.value,
+        next_attempt_at=next_attempt_at,
+        last_error=error[:500],
+        updated_at=now,
+    )
+
+
+async def mark_dead(
+    session: AsyncSession, outbox_id: int, *, owner: str, error: str, now: dt.datetime
+) -> bool:
+    return await _settle(
+        session, outbox_id, owner, status=OutboxStatus.DEAD.value, last_error=error[:500], updated_at=now
+    )
+
+
+async def mark_unreachable(session: AsyncSession, staff_id: int, now: dt.datetime) -> None:
+    """Teams said the app is gone for this person; cleared when they next write (conversations.remember)."""
+    await session.execute(
+        update(Staff)
+        .where(Staff.id == staff_id, Staff.unreachable_since.is_(None))
+        .values(unreachable_since=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The operator's view (`senbot outbox`): ids, kinds and errors, never payloads.
+
+
+@dataclass(frozen=True)
+class OperatorRow:
+    id: int
+    kind: str
+    recipient_id: int
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+
+
+OPERATOR_STATUSES = (
+    OutboxStatus.PENDING.value,
+    OutboxStatus.SENDING.value,
+    OutboxStatus.FAILED.value,
+    OutboxStatus.DEAD.value,
+)
+
+
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
+    counts = dict.fromkeys((*OPERATOR_STATUSES, OutboxStatus.SENT.value), 0)
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+async def latest_unsent(session: AsyncSession, limit: int) -> list[OperatorRow]:
+    rows = await session.execute(
+        select(
+            Outbox.id,
+            Outbox.kind,
+            Outbox.recipient_id,
+            Outbox.status,
+            Outbox.attempts,
+            Outbox.next_attempt_at,
+            Outbox.last_error,
+        )
+        .where(Outbox.status.in_(OPERATOR_STATUSES))
+        .order_by(Outbox.updated_at.desc(), Outbox.id.desc())
+        .limit(limit)
+    )
+    return [OperatorRow(*row) for row in rows]
+
+
+async def requeue_dead(session: AsyncSession, outbox_id: int, now: dt.datetime) -> bool:
+    """Give a dead row a fresh set of attempts; False when there is no such dead row."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status == OutboxStatus.DEAD.value)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now,
+            lease_owner=None,
+            lease_until=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
     return bool(result.rowcount)  # type: ignore[attr-defined]

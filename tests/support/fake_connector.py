@@ -6,6 +6,7 @@ exercise retries and dead-lettering.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,8 @@ class FakeConnector:
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     server: TestServer | None = None
+    # Seconds each request takes to answer (recorded first): lets a test kill a sender mid-batch.
+    delay: float = 0.0
 
     @property
     def url(self) -> str:
@@ -61,6 +64,8 @@ class FakeConnector:
         body = await request.json() if request.can_read_body else {}
         recorded = Recorded(request.method, request.path, body, request.headers.get("Authorization"))
         self.sent.append(recorded)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.failures:
             status, headers = self.failures.pop(0)
             return web.json_response(

@@ -72,5 +72,14 @@ def downgrade() -> None:
     op.drop_index("ix_attendance_session_cover", table_name="attendance")
     op.drop_index("ix_session_school_live", table_name="intervention_session")
     op.drop_table("digest_recipient")
+    if op.get_bind().dialect.name == "sqlite":
+        # A later migration's batch rebuild of `school` turns the column CHECKs into table CHECKs,
+        # which SQLite's DROP COLUMN refuses; a batch rebuild drops column and CHECK together.
+        with op.batch_alter_table("school", schema=None) as batch_op:
+            batch_op.drop_constraint(op.f("ck_school_digest_weekday_range"), type_="check")
+            batch_op.drop_constraint(op.f("ck_school_budget_non_negative"), type_="check")
+            for name, _kind, _check in reversed(COLUMNS):
+                batch_op.drop_column(name)
+        return
     for name, _kind, _check in reversed(COLUMNS):
         op.execute(f"ALTER TABLE school DROP COLUMN {name}")

@@ -1,0 +1,259 @@
+"""The outbox dispatcher: delivers notification rows exactly once where it can, at least once where it must.
+
+Why this shape (DESIGN.md, "Nothing lost" and "Scheduled work across replicas"):
+- every replica runs a dispatcher; the database decides who sends what. A row is claimed under a lease
+  (storage.queries.outbox.claim_due) in one short transaction, sent, then settled in its own transaction
+  right after its send, so the window in which a crash can cause a second send is one in-flight send;
+- a dispatcher that dies after claiming loses nothing: its lease runs out and another dispatcher takes the
+  row (the claim counts as an attempt, so a row that kills dispatchers still ends dead);
+- retries are data, not sleeps: a failed row gets `next_attempt_at` (exponential backoff with full jitter,
+  never earlier than Retry-After) and waits for a later tick; 403/404 mean the app is gone for that person:
+  the row is dead and the person marked unreachable;
+- sends run with bounded concurrency and a per-tenant pacing cap (Teams allows ~50 requests/s per app per
+  tenant; the budget is 25, TEAMS.md). Time, sleep and randomness are injected so tests never sleep.
+The send itself goes through anything with `send_proactive` (the seam in production); no SDK import here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email.utils
+import math
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core import ConversationAddress, Message, SendFailed
+from bot.settings import Settings
+from storage.queries import outbox as queries
+
+log = structlog.get_logger(__name__)
+
+Clock = Callable[[], dt.datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+NO_CONVERSATION = "no conversation: the person has not opened senbot"
+GONE = "the app is not installed for this person any more (HTTP {status})"
+# Teams throttling (429), precondition races on the conversation (412), timeouts and server errors.
+RETRYABLE = frozenset({408, 412, 429})
+GONE_STATUSES = frozenset({403, 404})
+
+
+class Sender(Protocol):
+    """Something that can deliver one message to a stored conversation (bot.teams.TeamsSeam)."""
+
+    async def send_proactive(self, address: ConversationAddress, message: Message) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    batch_size: int = 50
+    concurrency: int = 4
+    rate_per_tenant: float = 25.0
+    # Sends allowed back to back before pacing starts; 1 = strict pacing (never more than `rate` in a second).
+    burst: int = 1
+    lease_seconds: float = 120.0
+    max_attempts: int = 8
+    backoff_base_seconds: float = 2.0
+    backoff_cap_seconds: float = 3600.0
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    lost_lease: int = 0
+
+
+class TenantPacer:
+    """A token bucket per tenant, as the generic cell rate algorithm: each send reserves the next free slot.
+
+    Reserving before awaiting means concurrent senders never share a slot, without a lock.
+    """
+
+    def __init__(self, rate: float, burst: int, clock: Clock, sleep: Sleep) -> None:
+        # Whole microseconds (rounded up), so slots never drift into one more send per second.
+        self._interval = dt.timedelta(microseconds=math.ceil(1_000_000 / rate))
+        self._tolerance = self._interval * (burst - 1)
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[str, dt.datetime] = {}
+
+    async def wait(self, tenant_id: str) -> None:
+        now = self._clock()
+        theoretical = max(self._next.get(tenant_id, now), now)
+        delay = (theoretical - self._tolerance - now).total_seconds()
+        self._next[tenant_id] = theoretical + self._interval
+        if delay > 0:
+            await self._sleep(delay)
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
+    """Retry-After as seconds (RFC 9110: delta-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_seconds(attempts: int, config: DispatchConfig, rng: random.Random) -> float:
+    """Full jitter (uniform over 0..base·2^(n-1), capped), so retries of a burst spread out."""
+    ceiling = min(config.backoff_cap_seconds, config.backoff_base_seconds * 2 ** max(0, attempts - 1))
+    return rng.uniform(0, ceiling)
+
+
+@dataclass
+class OutboxDispatcher:
+    sessions: async_sessionmaker[AsyncSession]
+    sender: Sender
+    clock: Clock
+    config: DispatchConfig = field(default_factory=DispatchConfig)
+    sleep: Sleep = asyncio.sleep
+    rng: random.Random = field(default_factory=random.Random)
+    owner: str = field(default_factory=lambda: f"dispatcher-{uuid.uuid4().hex[:12]}")
+
+    def __post_init__(self) -> None:
+        self._pacer = TenantPacer(self.config.rate_per_tenant, self.config.burst, self.clock, self.sleep)
+        self._slots = asyncio.Semaphore(self.config.concurrency)
+
+    async def run_once(self) -> DispatchReport:
+        """Claim one batch and deliver it. Returns what happened (for the job log and tests)."""
+        report = DispatchReport()
+        async with self.sessions.begin() as session:
+            batch = await queries.claim_due(
+                session,
+                owner=self.owner,
+                now=self.clock(),
+                lease_seconds=self.config.lease_seconds,
+                limit=self.config.batch_size,
+            )
+        report.claimed = len(batch)
+        if batch:
+            await asyncio.gather(*(self._deliver(row, report) for row in batch))
+            log.info(
+                "outbox_dispatched",
+                claimed=report.claimed,
+                sent=report.sent,
+                retried=report.retried,
+                dead=report.dead,
+                lost_lease=report.lost_lease,
+            )
+        return report
+
+    async def drain(self, max_batches: int = 1000) -> DispatchReport:
+        """Run batches until nothing is due now (the job calls run_once; tests and the CLI may drain)."""
+        total = DispatchReport()
+        for _ in range(max_batches):
+            report = await self.run_once()
+            for name in ("claimed", "sent", "retried", "dead", "lost_lease"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            if report.claimed == 0:
+                break
+        return total
+
+    async def _deliver(self, row: queries.Claimed, report: DispatchReport) -> None:
+        ref = row.reference
+        if row.attempts > self.config.max_attempts:
+            # Claimed again and again without settling: something kills dispatchers on this row.
+            await self._settle_dead(row, f"gave up after {row.attempts - 1} attempts", report)
+            return
+        if ref is None:
+            await self._settle_dead(row, NO_CONVERSATION, report)
+            return
+        address = ConversationAddress(
+            tenant_id=ref.tenant_id,
+            channel_id=ref.channel_id,
+            service_url=ref.service_url,
+            conversation_id=ref.conversation_id,
+            bot_id=ref.bot_id,
+            user_id=ref.user_id,
+        )
+        message = Message(card=row.payload.get("card"), text=row.payload.get("text"))
+        # The slot first, then the pace: a send that waited for a slot must not go out in a bunch.
+        async with self._slots:
+            await self._pacer.wait(ref.tenant_id)
+            try:
+                activity_id = await self.sender.send_proactive(address, message)
+            except SendFailed as failure:
+                await self._failed(row, failure, report)
+                return
+            except Exception as exc:  # anything unexpected from the send is treated as "no answer"
+                log.warning("outbox_send_error", outbox_id=row.id, error=type(exc).__name__)
+                await self._failed(row, SendFailed(None, None, type(exc).__name__), report)
+                return
+        async with self.sessions.begin() as session:
+            kept = await queries.mark_sent(
+                session, row.id, owner=self.owner, activity_id=activity_id, now=self.clock()
+            )
+        if kept:
+            report.sent += 1
+        else:
+            # Our lease ran out during the send and another dispatcher took the row: it may send again.
+            report.lost_lease += 1
+            log.warning("outbox_lease_lost", outbox_id=row.id)
+
+    async def _failed(self, row: queries.Claimed, failure: SendFailed, report: DispatchReport) -> None:
+        status = failure.status
+        if status in GONE_STATUSES:
+            async with self.sessions.begin() as session:
+                if await queries.mark_dead(
+                    session, row.id, owner=self.owner, error=GONE.format(status=status), now=self.clock()
+                ):
+                    await queries.mark_unreachable(session, row.recipient_id, self.clock())
+                    report.dead += 1
+            return
+        retryable = status is None or status in RETRYABLE or status >= 500
+        what = f"HTTP {status}" if status is not None else f"no answer ({failure.reason or 'error'})"
+        if not retryable:
+            await self._settle_dead(row, f"refused: {what}", report)
+            return
+        if row.attempts >= self.config.max_attempts:
+            await self._settle_dead(row, f"gave up after {row.attempts} attempts: {what}", report)
+            return
+        now = self.clock()
+        delay = backoff_seconds(row.attempts, self.config, self.rng)
+        wait = retry_after_seconds(failure.retry_after, now)
+        if wait is not None:
+            delay = max(delay, min(wait, self.config.backoff_cap_seconds))
+        async with self.sessions.begin() as session:
+            if await queries.mark_retry(
+                session,
+                row.id,
+                owner=self.owner,
+                error=what,
+                next_attempt_at=now + dt.timedelta(seconds=delay),
+                now=now,
+            ):
+                report.retried += 1
+
+    async def _settle_dead(self, row: queries.Claimed, error: str, report: DispatchReport) -> None:
+        async with self.sessions.begin() as session:
+            if await queries.mark_dead(session, row.id, owner=self.owner, error=error, now=self.clock()):
+                report.dead += 1
+        log.warning("outbox_dead", outbox_id=row.id, kind=row.kind, error=error)
+
+
+def config_from_settings(settings: Settings) -> DispatchConfig:
+    return DispatchConfig(
+        batch_size=settings.outbox_batch_size,
+        concurrency=settings.outbox_concurrency,
+        rate_per_tenant=settings.outbox_rate_per_tenant,
+        lease_seconds=settings.outbox_lease_seconds,
+        max_attempts=settings.outbox_max_attempts,
+    )

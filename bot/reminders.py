@@ -1,0 +1,271 @@
+"""The review and referral reminder planner: what each person should hear this morning, exactly once.
+
+Why this design (DESIGN.md, "Exactly once" and "Scheduled work across replicas"):
+- the planner looks at what is due, not at whether a tick fired: any run after the school's reminder time
+  (default 07:30, school time zone) on a school day plans that day's cards, so a replica that was down at
+  07:30 catches up when it starts, and ticks every few minutes cost a query and write nothing;
+- a person gets at most one reminder card a day: its outbox key is `reminders:<staff id>:<local date>`;
+- a (review, stage) or (stalled referral) is announced to a person once: the `reminder_sent` row is
+  written in the same transaction as the outbox row, under a UNIQUE key, and only by the planner whose
+  outbox insert won. A person with nothing new gets nothing; an item that appears after today's card was
+  planned is announced on the next school day;
+- reviews have three stages: due soon (within the next N school days), due today, overdue;
+- weekends and the school's closure days are not school days: nothing is planned on them and the
+  horizon skips them.
+The SENCO's card covers the whole school and the stalled referrals; a class teacher's card covers the
+reviews of their own pupils (teachers also hear when one of them goes overdue: they hold the review).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cards.common import Card
+from cards.reminders import ReferralLine, ReviewLine, reminder_card
+from storage.models import ReminderStage
+from storage.queries import audit, outbox
+from storage.queries import reminders as queries
+
+log = structlog.get_logger(__name__)
+Clock = Callable[[], dt.datetime]
+KIND = "reminders"
+HORIZON_SCHOOL_DAYS = 10
+DEFAULT_ZONE = "Europe/London"
+
+
+def period_key(staff_id: int, day: dt.date) -> str:
+    return f"{KIND}:{staff_id}:{day.isoformat()}"
+
+
+def is_school_day(day: dt.date, closures: Collection[dt.date]) -> bool:
+    return day.weekday() < 5 and day not in closures
+
+
+def school_days_ahead(today: dt.date, count: int, closures: Collection[dt.date]) -> dt.date:
+    """The `count`-th school day after `today` (today itself not counted)."""
+    day = today
+    left = count
+    while left > 0:
+        day += dt.timedelta(days=1)
+        if is_school_day(day, closures):
+            left -= 1
+    return day
+
+
+def stage_of(due_on: dt.date, today: dt.date) -> ReminderStage:
+    if due_on < today:
+        return ReminderStage.OVERDUE
+    if due_on == today:
+        return ReminderStage.DUE_TODAY
+    return ReminderStage.DUE_SOON
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown_time_zone", time_zone=name)
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+@dataclass
+class PlanReport:
+    schools_planned: int = 0
+    schools_failed: int = 0
+    cards: int = 0
+    announcements: int = 0
+    skipped_recipients: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Review:
+    review_id: int
+    name: str
+    year_group: int
+    due_on: dt.date
+    stage: ReminderStage
+
+
+@dataclass
+class ReminderPlanner:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    horizon_school_days: int = HORIZON_SCHOOL_DAYS
+
+    async def run(self) -> PlanReport:
+        """Plan every school whose reminder time has passed today (in its own zone). Safe to call often."""
+        now = self.clock()
+        report = PlanReport()
+        async with self.sessions() as session:
+            # Closures a little either side of today's UTC date cover every zone and the horizon.
+            schools = await queries.schedules(
+                session,
+                first=now.date() - dt.timedelta(days=2),
+                last=now.date() + dt.timedelta(days=120),
+            )
+        for school in schools:
+            local = now.astimezone(_zone(school.time_zone))
+            today = local.date()
+            if not is_school_day(today, school.closures) or local.time() < school.reminder_time:
+                continue
+            try:
+                async with self.sessions.begin() as session:
+                    await self._plan_school(session, school, today, now, report)
+            except Exception as exc:
+                # One school's problem must not keep the others' reminders back; its transaction rolled
+                # back, so the next tick plans it from scratch. The error's type only: a database error's
+                # text carries its parameters, and these are cards with pupil names.
+                log.error("reminders_school_failed", school_id=school.id, error=type(exc).__name__)
+                report.schools_failed += 1
+                continue
+            report.schools_planned += 1
+        if report.cards:
+            log.info("reminders_planned", cards=report.cards, announcements=report.announcements)
+        return report
+
+    async def _plan_school(
+        self,
+        session: AsyncSession,
+        school: queries.SchoolSchedule,
+        today: dt.date,
+        now: dt.datetime,
+        report: PlanReport,
+    ) -> None:
+        horizon = school_days_ahead(today, self.horizon_school_days, school.closures)
+        rows = await queries.due_reviews(session, school.id, until=horizon, today=today)
+        not_moved_since = now - dt.timedelta(weeks=school.referral_stall_weeks)
+        stalled = await queries.stalled_referrals(session, school.id, not_moved_since=not_moved_since)
+        sencos = await queries.sencos(session, school.id, today=today)
+
+        reviews: dict[int, _Review] = {}
+        teachers_of: dict[int, set[int]] = {}
+        for r in rows:
+            reviews.setdefault(
+                r.review_id,
+                _Review(
+                    r.review_id,
+                    f"{r.given_name} {r.family_name}",
+                    r.year_group,
+                    r.due_on,
+                    stage_of(r.due_on, today),
+                ),
+            )
+            if r.teacher_id is not None:
+                teachers_of.setdefault(r.teacher_id, set()).add(r.review_id)
+
+        wanted: dict[int, list[queries.Announcement]] = {}
+        for staff_id in sencos:
+            wanted[staff_id] = [
+                ("review", v.review_id, v.stage.value, v.due_on, staff_id) for v in reviews.values()
+            ] + [
+                ("referral", s.referral_id, ReminderStage.STALLED.value, s.updated_at.date(), staff_id)
+                for s in stalled
+            ]
+        for staff_id, ids in teachers_of.items():
+            if staff_id in wanted:
+                continue  # a SENCO who also teaches gets one card: the whole-school one
+            wanted[staff_id] = [
+                ("review", i, reviews[i].stage.value, reviews[i].due_on, staff_id) for i in sorted(ids)
+            ]
+        if not any(wanted.values()):
+            return
+        told = await queries.announced(session, school.id, until=horizon, not_moved_since=not_moved_since)
+
+        cards: list[outbox.Notification] = []
+        fresh_of: dict[str, list[queries.Announcement]] = {}
+        for staff_id in sorted(wanted):
+            fresh = [a for a in wanted[staff_id] if a not in told]
+            if not fresh:
+                continue
+            key = period_key(staff_id, today)
+            card = self._card(
+                for_senco=staff_id in sencos,
+                today=today,
+                stall_weeks=school.referral_stall_weeks,
+                announcements=wanted[staff_id],
+                reviews=reviews,
+                stalled=stalled,
+                is_new={(a[0], a[1]) for a in fresh},
+            )
+            cards.append(
+                outbox.Notification(
+                    kind=KIND,
+                    period_key=key,
+                    recipient_id=staff_id,
+                    payload=outbox.message_payload(card=card),
+                    subject=f"school:{school.id}",
+                )
+            )
+            fresh_of[key] = fresh
+        created = await outbox.enqueue_many(session, cards, now=now)
+        to_record: list[tuple[queries.Announcement, str]] = []
+        for notification in cards:
+            key = notification.period_key
+            if key not in created:
+                # Today's card was planned already (by this or another replica): the new items wait
+                # for the next school day's card rather than making a second card today.
+                report.skipped_recipients.append(notification.recipient_id)
+                continue
+            to_record.extend((a, key) for a in fresh_of[key])
+            report.cards += 1
+            audit.record(
+                session,
+                action="reminder_planned",
+                at=now,
+                tenant_id=school.tenant_id,
+                school_id=school.id,
+                entity="outbox",
+                entity_id=key,
+            )
+        # In the same transaction as the outbox rows: a stage is recorded exactly when its card exists.
+        report.announcements += await queries.record(session, school.id, to_record, now)
+
+    def _card(
+        self,
+        *,
+        for_senco: bool,
+        today: dt.date,
+        stall_weeks: int,
+        announcements: list[queries.Announcement],
+        reviews: dict[int, _Review],
+        stalled: list[queries.StalledReferralRow],
+        is_new: set[tuple[str, int]],
+    ) -> Card:
+        mine = {a[1] for a in announcements if a[0] == "review"}
+        lines: dict[ReminderStage, list[ReviewLine]] = {stage: [] for stage in ReminderStage}
+        for review in sorted(reviews.values(), key=lambda v: (v.due_on, v.name, v.review_id)):
+            if review.review_id in mine:
+                lines[review.stage].append(
+                    ReviewLine(
+                        review.name,
+                        review.year_group,
+                        review.due_on,
+                        ("review", review.review_id) in is_new,
+                    )
+                )
+        referral_lines = [
+            ReferralLine(
+                f"{s.given_name} {s.family_name}",
+                s.service,
+                s.status,
+                s.updated_at.date(),
+                ("referral", s.referral_id) in is_new,
+            )
+            for s in stalled
+        ]
+        return reminder_card(
+            for_senco=for_senco,
+            today=today,
+            horizon_days=self.horizon_school_days,
+            overdue=lines[ReminderStage.OVERDUE],
+            due_today=lines[ReminderStage.DUE_TODAY],
+            due_soon=lines[ReminderStage.DUE_SOON],
+            stalled=referral_lines if for_senco else (),
+            stall_weeks=stall_weeks,
+        )

@@ -1,0 +1,122 @@
+"""The morning reminder cards (bot/reminders.py): pure builders, data in, card out.
+
+Why capped: a card must stay well under Teams' 80 KB; a long list is cut at `cap` lines a section with
+"…and N more" pointing at the command that lists everything. Pupil names appear because these go only to
+the person's 1:1 chat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import texts
+from cards.common import Card, card, facts, heading, paragraph, title
+
+DEFAULT_CAP = 30
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    pupil_name: str
+    year_group: int
+    due_on: dt.date
+    new: bool
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    pupil_name: str
+    service: str
+    status: str
+    since: dt.date
+    new: bool
+
+
+def _day(day: dt.date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _year(year_group: int) -> str:
+    if year_group == 0:
+        return "Reception"
+    if year_group < 0:
+        return "Nursery"
+    return f"Year {year_group}"
+
+
+def _new(flag: bool) -> str:
+    return texts.REMINDER_NEW if flag else ""
+
+
+def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[Card]:
+    if not lines:
+        return []
+    shown = lines[:cap]
+    body = [
+        heading(label),
+        facts(
+            (
+                f"{line.pupil_name} ({_year(line.year_group)})",
+                texts.REMINDER_REVIEW_LINE.format(due=_day(line.due_on), new=_new(line.new)),
+            )
+            for line in shown
+        ),
+    ]
+    if len(lines) > cap:
+        body.append(paragraph(texts.REMINDER_MORE.format(count=len(lines) - cap), subtle=True))
+    return body
+
+
+def _referral_section(label: str, lines: Sequence[ReferralLine], cap: int) -> list[Card]:
+    if not lines:
+        return []
+    body = [
+        heading(label),
+        facts(
+            (
+                line.pupil_name,
+                texts.REMINDER_REFERRAL_LINE.format(
+                    service=line.service,
+                    status=line.status.replace("_", " "),
+                    since=_day(line.since),
+                    new=_new(line.new),
+                ),
+            )
+            for line in lines[:cap]
+        ),
+    ]
+    if len(lines) > cap:
+        body.append(paragraph(texts.REMINDER_MORE_REFERRALS.format(count=len(lines) - cap), subtle=True))
+    return body
+
+
+def reminder_card(
+    *,
+    for_senco: bool,
+    today: dt.date,
+    horizon_days: int,
+    overdue: Sequence[ReviewLine],
+    due_today: Sequence[ReviewLine],
+    due_soon: Sequence[ReviewLine],
+    stalled: Sequence[ReferralLine] = (),
+    stall_weeks: int = 6,
+    cap: int = DEFAULT_CAP,
+) -> Card:
+    """The SENCO's whole-school card (with stalled referrals) or a teacher's card for their pupils."""
+    body: list[Card] = [
+        title(texts.REMINDER_SENCO_TITLE if for_senco else texts.REMINDER_TEACHER_TITLE),
+        paragraph(texts.REMINDER_INTRO.format(date=_day(today)), subtle=True),
+    ]
+    body += _review_section(texts.REMINDER_OVERDUE.format(count=len(overdue)), overdue, cap)
+    body += _review_section(texts.REMINDER_DUE_TODAY.format(count=len(due_today)), due_today, cap)
+    body += _review_section(
+        texts.REMINDER_DUE_SOON.format(days=horizon_days, count=len(due_soon)), due_soon, cap
+    )
+    if for_senco:
+        body += _referral_section(
+            texts.REMINDER_STALLED.format(weeks=stall_weeks, count=len(stalled)), stalled, cap
+        )
+    body.append(paragraph(texts.REMINDER_FOOTER, subtle=True))
+    return card(body)

@@ -1,0 +1,57 @@
+"""The scheduler wiring: two in-memory jobs that only wake the replica, started and stopped with the app."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app import create_app
+from bot.jobs import DISPATCHER_JOB, JOBS_KEY, PLANNER_JOB, build_scheduler
+from tests.conftest import OUTGOING_TOKEN, production_settings
+from tests.support.tokens import TokenAuthority
+
+
+async def test_the_app_starts_and_stops_the_scheduler(
+    database_url: str, engine: AsyncEngine, authority: TokenAuthority
+) -> None:
+    settings = production_settings(database_url, authority, scheduler_enabled=True)
+    app = create_app(settings, outgoing_token=lambda: OUTGOING_TOKEN)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    jobs = app[JOBS_KEY]
+    assert jobs.scheduler is not None and jobs.scheduler.running
+    assert {j.id for j in jobs.scheduler.get_jobs()} == {PLANNER_JOB, DISPATCHER_JOB}
+    await server.close()
+    assert not jobs.scheduler.running
+
+
+async def test_without_the_scheduler_the_jobs_are_there_to_drive_by_hand(
+    database_url: str, engine: AsyncEngine, authority: TokenAuthority
+) -> None:
+    app = create_app(production_settings(database_url, authority), outgoing_token=lambda: OUTGOING_TOKEN)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    jobs = app[JOBS_KEY]
+    assert jobs.scheduler is None
+    assert (await jobs.dispatcher.run_once()).claimed == 0
+    assert (await jobs.planner.run()).cards == 0
+    await server.close()
+
+
+async def test_jobs_run_at_start_do_not_pile_up_and_forgive_late_ticks(
+    database_url: str, engine: AsyncEngine, authority: TokenAuthority
+) -> None:
+    settings = production_settings(database_url, authority, planner_interval_seconds=300)
+    app = create_app(settings, outgoing_token=lambda: OUTGOING_TOKEN)
+    now = dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
+    scheduler = build_scheduler(app[JOBS_KEY], settings, now=now)
+    planner = scheduler.get_job(PLANNER_JOB)
+    dispatcher = scheduler.get_job(DISPATCHER_JOB)
+    for job in (planner, dispatcher):
+        assert job.max_instances == 1 and job.coalesce
+        assert job.next_run_time == now  # catch-up: both run as soon as the replica starts
+    assert planner.trigger.interval == dt.timedelta(seconds=300)
+    assert planner.misfire_grace_time >= 3600
+    assert dispatcher.trigger.interval == dt.timedelta(seconds=settings.dispatcher_interval_seconds)
