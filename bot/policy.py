@@ -64,3 +64,28 @@ def sees_costs(actor: Actor) -> bool:
 
 def same_school(actor: Actor, school_id: int) -> bool:
     return actor.school_id == school_id
+
+
+# The SEN register: the SENCO keeps it; the head and admin read it (DOMAIN.md, "People").
+REGISTER_READERS = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN})
+REGISTER_WRITERS = frozenset({Role.SENCO})
+# Plans and reviews: the SENCO and the pupil's class teacher write; TAs read their pupils' plans.
+PLAN_READERS = frozenset({Role.SENCO, Role.TEACHER, Role.TA})
+PLAN_WRITERS = frozenset({Role.SENCO, Role.TEACHER})
+# The reviews list: anyone who works with pupils, in their own pupil scope.
+REVIEW_LIST_READERS = frozenset({Role.SENCO, Role.TEACHER, Role.TA, Role.HEAD})
+
+
+def may_change_register(actor: Actor) -> bool:
+    return actor.has_any(REGISTER_WRITERS)
+
+
+def may_write_plans(actor: Actor) -> bool:
+    return actor.has_any(PLAN_WRITERS)
+
+
+def plan_scope(actor: Actor) -> PupilScope:
+    """Plans are whole-school for the SENCO only: a head or admin who also teaches sees their classes."""
+    return PupilScope(
+        school_id=actor.school_id, staff_id=actor.staff_id, whole_school=actor.has_any({Role.SENCO})
+    )

@@ -8,3 +8,16 @@ from enum import StrEnum
 class Verb(StrEnum):
     HELP = "help"
     # Verbs of later flows are added here as those flows land, each with its handler.
+    # register
+    REGISTER_PAGE = "register_page"
+    REGISTER_PUPIL = "register_pupil"
+    REGISTER_SAVE = "register_save"
+    REGISTER_HISTORY = "register_history"
+    # plans
+    PLAN_SHOW = "plan_show"
+    PLAN_EDIT = "plan_edit"
+    PLAN_SAVE = "plan_save"
+    # reviews
+    REVIEW_START = "review_start"
+    REVIEW_SAVE = "review_save"
+    REVIEW_NEXT_CYCLE = "review_next_cycle"

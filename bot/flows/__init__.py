@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.flows import help as help_flow
+from bot.flows import register as register_flow
 from bot.router import Router
 
-ALL = (help_flow,)
+ALL = (help_flow, register_flow)
 
 
 def build_router() -> Router:
