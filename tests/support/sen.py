@@ -24,8 +24,8 @@ NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
 
 
-@pytest.fixture
-async def sen_bot(
+@pytest.fixture(name="sen_bot")
+async def sen_bot_fixture(
     database_url: str,
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],

@@ -24,7 +24,7 @@ from tests.support.sen import (  # noqa: F401  (sen_bot is a fixture)
     pupil_with_status,
     refusals,
     say,
-    sen_bot,
+    sen_bot_fixture,
 )
 
 
