@@ -120,7 +120,7 @@ async def press(bot: BotUnderTest, data: dict[str, Any], user: act.User = act.SE
 async def pupil_with_status(
     bot: BotUnderTest, status: str | None, *, teacher: act.User | None = None
 ) -> Pupil:
-    """A demo pupil whose current status is `status` (None: never on the register), optionally taught by `teacher`."""
+    """A demo pupil with current status `status` (None: never on the register), taught by `teacher`."""
     async with bot.sessions() as s:
         current = select(RegisterEntry.pupil_id).where(RegisterEntry.ended_on.is_(None))
         stmt = select(Pupil).order_by(Pupil.id)
