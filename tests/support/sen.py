@@ -185,3 +185,53 @@ async def audited(bot: BotUnderTest, action: str) -> list[AuditEvent]:
     async with bot.sessions() as s:
         rows = await s.execute(select(AuditEvent).where(AuditEvent.action == action))
         return list(rows.scalars())
+
+
+async def plan_rows(bot: BotUnderTest, pupil_id: int) -> list[Any]:
+    from storage.models import SupportPlan
+
+    async with bot.sessions() as s:
+        rows = await s.execute(
+            select(SupportPlan).where(SupportPlan.pupil_id == pupil_id).order_by(SupportPlan.id)
+        )
+        return list(rows.scalars())
+
+
+async def open_reviews(bot: BotUnderTest, pupil_id: int) -> list[Any]:
+    from storage.models import Review
+
+    async with bot.sessions() as s:
+        rows = await s.execute(
+            select(Review).where(Review.pupil_id == pupil_id, Review.held_on.is_(None)).order_by(Review.id)
+        )
+        return list(rows.scalars())
+
+
+def plan_values(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "outcome1": "Reads 40 high-frequency words by sight",
+        "outcome2": "Writes a three-sentence recount with full stops",
+        "outcome3": "",
+        "outcome4": "",
+        "strategies": "Pre-teach vocabulary; visual timetable",
+        "review_on": (TODAY + dt.timedelta(weeks=10)).isoformat(),
+        "pupil_views": "I like reading with Mr Lee",
+        "parent_views": "Reads at home most nights",
+    }
+    values.update(overrides)
+    return values
+
+
+async def plan_form(bot: BotUnderTest, pupil_id: int, user: act.User = act.SENCO) -> dict[str, Any]:
+    """The drafting card's submit data, as Teams would send it with the defaults unchanged."""
+    card = await press(bot, {"verb": "plan_edit", "pupil_id": pupil_id}, user=user)
+    [save] = actions(card, "plan_save")
+    return {**inputs(card), **save}
+
+
+async def draft_plan(
+    bot: BotUnderTest, pupil_id: int, user: act.User = act.SENCO, **overrides: Any
+) -> dict[str, Any]:
+    form = await plan_form(bot, pupil_id, user)
+    card = await press(bot, {**form, **plan_values(**overrides)}, user=user)
+    return card
