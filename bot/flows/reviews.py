@@ -204,7 +204,7 @@ def _validate(
     held_on = forms.date(data, "held_on", errors, required=texts.HELD_ON_REQUIRED)
     if held_on is not None and held_on > today:
         errors["held_on"] = texts.HELD_ON_FUTURE
-    attended = forms.text(data, "parent_attended", errors, limit=3, required=texts.PARENT_REQUIRED)
+    attended = forms.text(data, "parent_attended", errors, limit=16, required=texts.PARENT_REQUIRED)
     if "parent_attended" not in errors and attended not in ("yes", "no"):
         errors["parent_attended"] = texts.PARENT_REQUIRED
     who = forms.text(data, "parent_who", errors, limit=WHO_LIMIT)
