@@ -120,14 +120,15 @@ def plan_form_card(
         multiline=True,
         errors=errors,
     )
-    body += choice_input(
-        "provisions",
-        texts.PLAN_PROVISIONS,
-        [(str(i), n) for i, n in provision_options],
-        v.get("provisions", ""),
-        multi=True,
-        errors=errors,
-    )
+    if provision_options:
+        body += choice_input(
+            "provisions",
+            texts.PLAN_PROVISIONS,
+            [(str(i), n) for i, n in provision_options],
+            v.get("provisions", ""),
+            multi=True,
+            errors=errors,
+        )
     body += date_input("review_on", "Review date (required)", v.get("review_on", ""), errors=errors)
     body += text_input(
         "pupil_views",

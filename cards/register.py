@@ -16,6 +16,8 @@ from storage.queries.register import CurrentEntry, HistoryRow, NeedOption, Regis
 
 PAGE_SIZE = 25
 REASON_LIMIT = 500
+# A ChoiceSet choice needs a non-empty value: this one means "no secondary need".
+NO_NEED = "none"
 
 
 def _needs(need1: str | None, need2: str | None) -> str:
@@ -96,7 +98,7 @@ def register_pupil_card(
         v = {
             "status": current.status if on_register and current else "K",
             "need1": (current.need1 or "") if on_register and current else "",
-            "need2": (current.need2 or "") if on_register and current else "",
+            "need2": (current.need2 or NO_NEED) if on_register and current else NO_NEED,
             "reason": "",
         }
     need_choices = [(o.code, f"{o.name} ({o.code})") for o in options]
@@ -113,8 +115,8 @@ def register_pupil_card(
     body += choice_input(
         "need2",
         "Secondary need (rank 2, optional)",
-        [("", texts.NEED_NONE), *need_choices],
-        v.get("need2", ""),
+        [(NO_NEED, texts.NEED_NONE), *need_choices],
+        v.get("need2") or NO_NEED,
         errors=errors,
     )
     body += text_input(

@@ -26,6 +26,7 @@ from bot.router import Router
 from cards.common import Card
 from cards.forms import values_of
 from cards.register import (
+    NO_NEED,
     PAGE_SIZE,
     REASON_LIMIT,
     register_history_card,
@@ -212,6 +213,8 @@ def _validate(
         return status, None, None, reason
     need1 = forms.text(data, "need1", errors, limit=64, required=texts.NEED_REQUIRED).upper()
     need2 = forms.text(data, "need2", errors, limit=64).upper()
+    if need2 == NO_NEED.upper():
+        need2 = ""
     if "," in need1 or "," in need2 or data.get("need3"):
         errors["need2"] = texts.TOO_MANY_NEEDS
         return status, None, None, reason

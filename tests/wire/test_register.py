@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
+from cards.register import NO_NEED
 from cards.verbs import Verb
 from storage.models import RegisterEntry
 from tests.conftest import BotUnderTest
@@ -99,10 +100,13 @@ async def test_add_change_and_end_keep_history(sen_bot: BotUnderTest) -> None:
         card = await press(sen_bot, {"verb": Verb.REGISTER_PUPIL.value, "pupil_id": pupil.id})
     assert texts.REGISTER_NOT_ON in card_texts(card)
     [add] = actions(card, Verb.REGISTER_SAVE.value)
-    card = await press(sen_bot, {**add, "status": "K", "need1": "SPLD", "need2": "", "reason": "Assessed"})
+    # The secondary need is left at its default, "(none)".
+    assert inputs(card)["need2"] == NO_NEED
+    card = await press(sen_bot, {**inputs(card), **add, "status": "K", "need1": "SPLD", "reason": "Assessed"})
     assert texts.REGISTER_SAVED in card_texts(card)
     [first] = await entries(sen_bot, pupil.id)
-    assert (first.status, first.need_rank1, first.ended_on, first.started_on) == ("K", "SPLD", None, TODAY)
+    assert (first.status, first.need_rank1, first.need_rank2) == ("K", "SPLD", None)
+    assert (first.ended_on, first.started_on) == (None, TODAY)
 
     form = await change_form(sen_bot, pupil.id)
     card = await press(
