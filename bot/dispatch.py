@@ -40,6 +40,31 @@ class TurnContext:
     router: Router
     settings: Settings
     now: dt.datetime
+    # For writes that must outlive the turn's transaction (refusals); None in tests that build turns by hand.
+    sessions: async_sessionmaker[AsyncSession] | None = None
+
+    async def audit_refused(
+        self, action: str, *, entity: str | None = None, entity_id: str | int | None = None
+    ) -> None:
+        """Record a refused attempt in its own transaction, so the turn's rollback does not erase it.
+
+        Ids only: the refused pupil id goes in entity_id, never a name."""
+        if self.sessions is None:
+            self.audit(action, entity=entity, entity_id=entity_id, outcome="refused")
+            return
+        async with self.sessions.begin() as session:
+            audit.record(
+                session,
+                action=action,
+                at=self.now,
+                tenant_id=self.actor.tenant_id,
+                school_id=self.actor.school_id,
+                actor_id=self.actor.staff_id,
+                entity=entity,
+                entity_id=entity_id,
+                outcome="refused",
+                correlation_id=self.inbound.correlation_id,
+            )
 
     def audit(
         self,
@@ -153,7 +178,14 @@ class Dispatcher:
         try:
             async with self.sessions.begin() as session:
                 turn = TurnContext(
-                    inbound, actor, identity.school_name, session, self.router, self.settings, now
+                    inbound,
+                    actor,
+                    identity.school_name,
+                    session,
+                    self.router,
+                    self.settings,
+                    now,
+                    self.sessions,
                 )
                 result = await route.handler(turn)
         except UserError as err:

@@ -100,3 +100,28 @@ def digest_shows_money(roles: frozenset[Role]) -> bool:
 
 def digest_names_pupils(roles: frozenset[Role], *, personal_chat: bool) -> bool:
     return personal_chat and not digest_for_trust(roles) and bool(roles & DIGEST_NAME_VIEWERS)
+
+
+# The SEN register: the SENCO keeps it; the head and admin read it (DOMAIN.md, "People").
+REGISTER_READERS = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN})
+REGISTER_WRITERS = frozenset({Role.SENCO})
+# Plans and reviews: the SENCO and the pupil's class teacher write; TAs read their pupils' plans.
+PLAN_READERS = frozenset({Role.SENCO, Role.TEACHER, Role.TA})
+PLAN_WRITERS = frozenset({Role.SENCO, Role.TEACHER})
+# The reviews list: anyone who works with pupils, in their own pupil scope.
+REVIEW_LIST_READERS = frozenset({Role.SENCO, Role.TEACHER, Role.TA, Role.HEAD})
+
+
+def may_change_register(actor: Actor) -> bool:
+    return actor.has_any(REGISTER_WRITERS)
+
+
+def may_write_plans(actor: Actor) -> bool:
+    return actor.has_any(PLAN_WRITERS)
+
+
+def plan_scope(actor: Actor) -> PupilScope:
+    """Plans are whole-school for the SENCO only: a head or admin who also teaches sees their classes."""
+    return PupilScope(
+        school_id=actor.school_id, staff_id=actor.staff_id, whole_school=actor.has_any({Role.SENCO})
+    )

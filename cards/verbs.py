@@ -20,3 +20,17 @@ class Verb(StrEnum):
     REFERRALS_PAGE = "referrals_page"
     SERVICE_ADD = "service_add"
     SERVICE_RETIRE = "service_retire"
+
+    # register
+    REGISTER_PAGE = "register_page"
+    REGISTER_PUPIL = "register_pupil"
+    REGISTER_SAVE = "register_save"
+    REGISTER_HISTORY = "register_history"
+    # plans
+    PLAN_SHOW = "plan_show"
+    PLAN_EDIT = "plan_edit"
+    PLAN_SAVE = "plan_save"
+    # reviews
+    REVIEW_START = "review_start"
+    REVIEW_SAVE = "review_save"
+    REVIEW_NEXT_CYCLE = "review_next_cycle"

@@ -319,12 +319,22 @@ class RegisterEntry(Base):
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Travels in the register card: a double submit or a Teams retry finds the change already made.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
     __table_args__ = (
         CheckConstraint(_in("status", SenStatus), name="status_known"),
         CheckConstraint("status = 'N' OR need_rank1 IS NOT NULL", name="need_required_for_k_e"),
         CheckConstraint("need_rank2 IS NULL OR need_rank2 <> need_rank1", name="needs_distinct"),
         Index("ix_register_current", "pupil_id", "ended_on"),
+        # At most one current entry per pupil, whatever two writers do at once.
+        Index(
+            "uq_register_entry_current",
+            "pupil_id",
+            unique=True,
+            sqlite_where=text("ended_on IS NULL"),
+            postgresql_where=text("ended_on IS NULL"),
+        ),
     )
 
 
@@ -430,8 +440,21 @@ class SupportPlan(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when a plan is first drafted from a card, so a double submit creates one plan.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    updated_at: Mapped[dt.datetime | None] = mapped_column()
 
-    __table_args__ = (CheckConstraint(_in("status", PlanStatus), name="status_known"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", PlanStatus), name="status_known"),
+        # One active plan per pupil: a new cycle closes the old plan before the new one is written.
+        Index(
+            "uq_support_plan_active",
+            "pupil_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
 
 class PlanOutcome(Base):
@@ -470,6 +493,8 @@ class Review(Base):
     next_due_on: Mapped[dt.date | None] = mapped_column(Date)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the review is recorded from a card: a double submit records it once.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
     # The reminder planner scans reviews not yet held by due date. The partial index holds only open
     # reviews (a handful per pupil at most, against years of held ones), with the columns the planner
@@ -483,6 +508,14 @@ class Review(Base):
             "id",
             postgresql_where=text("held_on IS NULL"),
             sqlite_where=text("held_on IS NULL"),
+        ),
+        # Exactly one open review per plan (the one the reminders chase).
+        Index(
+            "uq_review_open_plan",
+            "plan_id",
+            unique=True,
+            sqlite_where=text("held_on IS NULL"),
+            postgresql_where=text("held_on IS NULL"),
         ),
     )
 
