@@ -9,7 +9,7 @@ unit of work that rolls back on any error, so a refused or failed turn writes no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import structlog
@@ -40,6 +40,35 @@ class TurnContext:
     router: Router
     settings: Settings
     now: dt.datetime
+    # For records that must outlive this turn's transaction (refusals); None when a test builds a turn.
+    sessions: async_sessionmaker[AsyncSession] | None = None
+
+    async def audit_refused(
+        self,
+        action: str,
+        *,
+        entity: str | None = None,
+        entity_id: str | int | None = None,
+        pupil_ids: Iterable[int | None] = (None,),
+    ) -> None:
+        """Record refused attempts in their own transaction: the turn is about to roll back, these stay."""
+        if self.sessions is None:
+            raise RuntimeError("audit_refused needs the session factory")
+        async with self.sessions.begin() as session:
+            for pupil_id in pupil_ids:
+                audit.record(
+                    session,
+                    action=action,
+                    at=self.now,
+                    tenant_id=self.actor.tenant_id,
+                    school_id=self.actor.school_id,
+                    actor_id=self.actor.staff_id,
+                    entity=entity,
+                    entity_id=entity_id,
+                    pupil_id=pupil_id,
+                    outcome="refused",
+                    correlation_id=self.inbound.correlation_id,
+                )
 
     def audit(
         self,
@@ -140,7 +169,14 @@ class Dispatcher:
         try:
             async with self.sessions.begin() as session:
                 turn = TurnContext(
-                    inbound, actor, identity.school_name, session, self.router, self.settings, now
+                    inbound,
+                    actor,
+                    identity.school_name,
+                    session,
+                    self.router,
+                    self.settings,
+                    now,
+                    sessions=self.sessions,
                 )
                 result = await route.handler(turn)
         except UserError as err:

@@ -14,6 +14,8 @@ from storage.models import Role
 WHOLE_SCHOOL = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN})
 # Costs and staff pay rates are for the SENCO and admin only.
 COST_VIEWERS = frozenset({Role.SENCO, Role.ADMIN})
+# Who logs intervention sessions: the people who deliver or oversee them.
+LOGGERS = frozenset({Role.TEACHER, Role.TA, Role.SENCO})
 STAFF = frozenset({Role.TEACHER, Role.TA, Role.SENCO, Role.HEAD, Role.ADMIN})
 EVERYONE = frozenset(Role)
 
@@ -64,3 +66,8 @@ def sees_costs(actor: Actor) -> bool:
 
 def same_school(actor: Actor, school_id: int) -> bool:
     return actor.school_id == school_id
+
+
+def manages_provisions(actor: Actor) -> bool:
+    """The provision catalogue carries pay rates, so it is managed by those who see costs."""
+    return sees_costs(actor)
