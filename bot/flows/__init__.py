@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.flows import help as help_flow
-from bot.flows import log
+from bot.flows import log, pupil
 from bot.router import Router
 
-ALL = (help_flow, log)
+ALL = (help_flow, log, pupil)
 
 
 def build_router() -> Router:
