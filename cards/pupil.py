@@ -34,8 +34,9 @@ def pick_card(rows: Sequence[PupilRow], *, more: bool) -> Card:
         )
         for r in rows
     ]
-    # Many buttons are clearer stacked than in an overflow menu.
-    body.append({"type": "ActionSet", "actions": actions})
+    # One button per row: a name is easier to find in a list than in an overflow menu (Teams shows
+    # at most five actions in a set).
+    body.extend({"type": "ActionSet", "actions": [a]} for a in actions)
     return card(body)
 
 

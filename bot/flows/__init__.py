@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.flows import help as help_flow
-from bot.flows import log, pupil
+from bot.flows import log, provisions, pupil
 from bot.router import Router
 
-ALL = (help_flow, log, pupil)
+ALL = (help_flow, log, pupil, provisions)
 
 
 def build_router() -> Router:

@@ -7,9 +7,13 @@ from typing import Any
 
 from bot import texts
 from cards import log as log_cards
+from cards import provisions as prov_cards
+from cards import pupil as pupil_cards
 from cards.help import CommandLine, help_card, welcome_card
 from cards.log import LogForm, ProvisionChoice, PupilChoice
-from storage.queries.log import AttendanceView, HistoryRow, SessionView
+from storage.queries.log import AttendanceView, HistoryRow, ProvisionRow, SessionView
+from storage.queries.pupil_summary import PupilSummary, RecentSession
+from storage.queries.pupils import PupilRow
 from tests.support.node import validate_cards
 
 TODAY = dt.date(2026, 11, 27)
@@ -64,6 +68,39 @@ def every_card() -> dict[str, dict[str, Any]]:
         "history_empty": log_cards.history_card([], page=0, has_more=False),
         "help_with_log": help_card(commands, can_log=True),
         "welcome_with_log": welcome_card(name="A", roles=["ta"], school="S", commands=commands, can_log=True),
+        **other_cards(),
+    }
+
+
+def other_cards() -> dict[str, dict[str, Any]]:
+    summary = PupilSummary(
+        id=10,
+        name="Amelia Smith",
+        year_group=3,
+        status="K",
+        needs=["Autistic spectrum disorder", "Speech, language and communication needs"],
+        outcomes=["Reads 40 words a minute"],
+        recent=[RecentSession(TODAY, "Phonics catch-up", 20, True), RecentSession(TODAY, "ELSA", 30, False)],
+        term_minutes=50,
+        term_cost_pence=1234,
+    )
+    bare = PupilSummary(10, "Amelia Smith", 0, "N", [], [], [], 0, 0)
+    rows = [PupilRow(i, "Amelia", "Smith", 3, "K") for i in range(10)]
+    provisions = [
+        ProvisionRow(1, "Phonics catch-up", "Cognition and learning", 20, 4, 1500, 0, False),
+        ProvisionRow(2, "Lego therapy", None, 45, 3, 1500, 100, True),
+    ]
+    form = prov_cards.ProvisionForm(1, {prov_cards.F_NAME: "x", prov_cards.F_HOURLY: "abc"})
+    return {
+        "pupil_summary_costs": pupil_cards.summary_card(summary, show_costs=True, can_log=True),
+        "pupil_summary_bare": pupil_cards.summary_card(bare, show_costs=False, can_log=False),
+        "pupil_pick": pupil_cards.pick_card(rows, more=True),
+        "provisions": prov_cards.catalogue_card(provisions),
+        "provisions_empty": prov_cards.catalogue_card([]),
+        "provision_new": prov_cards.provision_form_card(prov_cards.ProvisionForm(None, {})),
+        "provision_errors": prov_cards.provision_form_card(
+            form, {f: texts.ERR_MONEY for f in prov_cards.FIELDS}
+        ),
     }
 
 
