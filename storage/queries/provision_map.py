@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -99,6 +100,11 @@ def _live(school_id: int, start: dt.date, end: dt.date) -> list[ColumnElement[bo
 
 async def per_pupil(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> list[PupilLine]:
     """Every pupil with provision in the range or the financial year to date; one query."""
+    rows = (await session.execute(per_pupil_statement(school_id, start, end))).all()
+    return [PupilLine(*r) for r in rows]
+
+
+def per_pupil_statement(school_id: int, start: dt.date, end: dt.date) -> Select[*tuple[Any, ...]]:
     fy_start = financial_year_start(end)
     in_range = and_(InterventionSession.held_on >= start, InterventionSession.held_on <= end)
     present_in_range = and_(in_range, Attendance.present)
@@ -128,13 +134,17 @@ async def per_pupil(session: AsyncSession, school_id: int, start: dt.date, end: 
         )
         .order_by(Pupil.year_group, Pupil.family_name, Pupil.given_name, Pupil.id)
     )
-    rows = (await session.execute(stmt)).all()
-    return [PupilLine(*r) for r in rows]
+    return stmt
 
 
 async def per_provision(
     session: AsyncSession, school_id: int, start: dt.date, end: dt.date
 ) -> list[ProvisionLine]:
+    stmt = per_provision_statement(school_id, start, end)
+    return [ProvisionLine(*r) for r in (await session.execute(stmt)).all()]
+
+
+def per_provision_statement(school_id: int, start: dt.date, end: dt.date) -> Select[*tuple[Any, ...]]:
     present_pupil = case((Attendance.present, Attendance.pupil_id), else_=None)
     stmt = (
         select(
@@ -152,11 +162,16 @@ async def per_provision(
         .group_by(ProvisionType.id, ProvisionType.name)
         .order_by(ProvisionType.name, ProvisionType.id)
     )
-    return [ProvisionLine(*r) for r in (await session.execute(stmt)).all()]
+    return stmt
 
 
 async def per_class(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> list[ClassLine]:
     """A pupil in two classes (e.g. a form and a set) counts in both."""
+    stmt = per_class_statement(school_id, start, end)
+    return [ClassLine(*r) for r in (await session.execute(stmt)).all()]
+
+
+def per_class_statement(school_id: int, start: dt.date, end: dt.date) -> Select[*tuple[Any, ...]]:
     present_pupil = case((Attendance.present, Attendance.pupil_id), else_=None)
     stmt = (
         select(
@@ -175,7 +190,7 @@ async def per_class(session: AsyncSession, school_id: int, start: dt.date, end: 
         .group_by(SchoolClass.id, SchoolClass.name)
         .order_by(SchoolClass.name, SchoolClass.id)
     )
-    return [ClassLine(*r) for r in (await session.execute(stmt)).all()]
+    return stmt
 
 
 async def school_by_urn(session: AsyncSession, urn: str | None) -> tuple[int, str] | None:
