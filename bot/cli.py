@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from storage.queries.outbox import OperatorRow
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="senbot", description="SEN support bot for Microsoft Teams")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve the bot (as python app.py)")
@@ -41,7 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     outbox_sub = outbox.add_subparsers(dest="outbox_command")
     retry = outbox_sub.add_parser("retry", help="requeue a dead-lettered notification")
     retry.add_argument("id", type=int)
-    args = parser.parse_args(argv)
+
+    export = sub.add_parser("export", help="export data for spreadsheets and reports")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    pmap = export_sub.add_parser(
+        "provision-map", help="per pupil, per provision and per class, for a date range"
+    )
+    pmap.add_argument("--from", dest="start", required=True, type=_date, help="first day, YYYY-MM-DD")
+    pmap.add_argument("--to", dest="end", required=True, type=_date, help="last day, YYYY-MM-DD")
+    pmap.add_argument("--format", choices=("csv", "xlsx"), required=True)
+    pmap.add_argument("--out", required=True, type=Path, help="the file to write")
+    pmap.add_argument("--school-urn", help="which school (needed when the database has several)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
 
     try:
         settings = load_settings()
@@ -79,6 +95,18 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_outbox_retry(settings, args.id))
         print(asyncio.run(_outbox_report(settings, max(1, args.limit))))
         return 0
+
+    if args.command == "export":
+        if args.start > args.end:
+            print("senbot: --from must be on or before --to", file=sys.stderr)
+            return 2
+        message = asyncio.run(
+            _export_provision_map(
+                settings, start=args.start, end=args.end, fmt=args.format, out=args.out, urn=args.school_urn
+            )
+        )
+        print(f"senbot: {message}", file=sys.stderr)
+        return 0 if message.startswith("wrote") else 2
     return 1  # unreachable: argparse requires a command
 
 
@@ -88,7 +116,7 @@ def _package(settings: Settings, out: Path, template: Path | None) -> int:
 
     try:
         package = packaging.build(
-            settings, build_router().commands(), template=template or packaging.TEMPLATE
+            settings, build_router().menu_commands(), template=template or packaging.TEMPLATE
         )
     except packaging.PackageError as exc:
         print(f"senbot: the app package was not written ({len(exc.problems)} problems):", file=sys.stderr)
@@ -103,6 +131,53 @@ def _package(settings: Settings, out: Path, template: Path | None) -> int:
     )
     print(f"senbot: wrote {out}: manifest {packaging.SCHEMA_VERSION}, {schema}", file=sys.stderr)
     return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+async def _export_provision_map(
+    settings: Settings, *, start: dt.date, end: dt.date, fmt: str, out: Path, urn: str | None
+) -> str:
+    from bot import export
+    from storage import db
+    from storage.models import utcnow
+    from storage.queries import audit, provision_map
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine).begin() as session:
+            school = await provision_map.school_by_urn(session, urn)
+            if school is None:
+                return "no single school matches: give --school-urn with the school's URN"
+            school_id, school_name = school
+            tables = export.tables(
+                await provision_map.per_pupil(session, school_id, start, end),
+                await provision_map.per_provision(session, school_id, start, end),
+                await provision_map.per_class(session, school_id, start, end),
+            )
+            heading = export.describe(school_name, start, end)
+            if fmt == "csv":
+                export.write_csv(out, heading, tables)
+            else:
+                export.write_xlsx(out, heading, tables)
+            audit.record(
+                session,
+                action="provision_map_exported",
+                at=utcnow(),
+                school_id=school_id,
+                entity="school",
+                entity_id=school_id,
+            )
+    finally:
+        await engine.dispose()
+    return f"wrote {out} ({fmt}, {len(tables[0].rows)} pupils)"
 
 
 async def _seed(settings: Settings) -> bool:

@@ -9,7 +9,7 @@ unit of work that rolls back on any error, so a refused or failed turn writes no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import structlog
@@ -40,31 +40,37 @@ class TurnContext:
     router: Router
     settings: Settings
     now: dt.datetime
-    # For writes that must outlive the turn's transaction (refusals); None in tests that build turns by hand.
+    # For records that must outlive this turn's transaction (refusals); None when a test builds a turn.
     sessions: async_sessionmaker[AsyncSession] | None = None
 
     async def audit_refused(
-        self, action: str, *, entity: str | None = None, entity_id: str | int | None = None
+        self,
+        action: str,
+        *,
+        entity: str | None = None,
+        entity_id: str | int | None = None,
+        pupil_ids: Iterable[int | None] = (None,),
     ) -> None:
-        """Record a refused attempt in its own transaction, so the turn's rollback does not erase it.
-
-        Ids only: the refused pupil id goes in entity_id, never a name."""
+        """Record refused attempts in their own transaction: the turn is about to roll back, these stay."""
         if self.sessions is None:
-            self.audit(action, entity=entity, entity_id=entity_id, outcome="refused")
+            for pupil_id in pupil_ids:
+                self.audit(action, entity=entity, entity_id=entity_id, pupil_id=pupil_id, outcome="refused")
             return
         async with self.sessions.begin() as session:
-            audit.record(
-                session,
-                action=action,
-                at=self.now,
-                tenant_id=self.actor.tenant_id,
-                school_id=self.actor.school_id,
-                actor_id=self.actor.staff_id,
-                entity=entity,
-                entity_id=entity_id,
-                outcome="refused",
-                correlation_id=self.inbound.correlation_id,
-            )
+            for pupil_id in pupil_ids:
+                audit.record(
+                    session,
+                    action=action,
+                    at=self.now,
+                    tenant_id=self.actor.tenant_id,
+                    school_id=self.actor.school_id,
+                    actor_id=self.actor.staff_id,
+                    entity=entity,
+                    entity_id=entity_id,
+                    pupil_id=pupil_id,
+                    outcome="refused",
+                    correlation_id=self.inbound.correlation_id,
+                )
 
     def audit(
         self,
@@ -185,7 +191,7 @@ class Dispatcher:
                     self.router,
                     self.settings,
                     now,
-                    self.sessions,
+                    sessions=self.sessions,
                 )
                 result = await route.handler(turn)
         except UserError as err:

@@ -14,6 +14,8 @@ from storage.models import Role
 WHOLE_SCHOOL = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN})
 # Costs and staff pay rates are for the SENCO and admin only.
 COST_VIEWERS = frozenset({Role.SENCO, Role.ADMIN})
+# Who logs intervention sessions: the people who deliver or oversee them.
+LOGGERS = frozenset({Role.TEACHER, Role.TA, Role.SENCO})
 STAFF = frozenset({Role.TEACHER, Role.TA, Role.SENCO, Role.HEAD, Role.ADMIN})
 EVERYONE = frozenset(Role)
 
@@ -125,3 +127,8 @@ def plan_scope(actor: Actor) -> PupilScope:
     return PupilScope(
         school_id=actor.school_id, staff_id=actor.staff_id, whole_school=actor.has_any({Role.SENCO})
     )
+
+
+def manages_provisions(actor: Actor) -> bool:
+    """The provision catalogue carries pay rates, so it is managed by those who see costs."""
+    return sees_costs(actor)

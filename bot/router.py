@@ -30,6 +30,8 @@ class Route:
     personal_only: bool
     summary: str = ""
     usage: str = ""
+    # Listed in the Teams command menu (the manifest's commandLists hold at most 10).
+    menu: bool = True
 
 
 class Router:
@@ -46,13 +48,14 @@ class Router:
         usage: str | None = None,
         roles: frozenset[Role] = EVERYONE,
         personal_only: bool = True,
+        menu: bool = True,
     ) -> Callable[[Handler], Handler]:
         key = word.lower()
         if key in self._commands or " " in key:
             raise ValueError(f"command {word!r} is already routed or has a space")
 
         def register(handler: Handler) -> Handler:
-            self._commands[key] = Route(key, handler, roles, personal_only, summary, usage or key)
+            self._commands[key] = Route(key, handler, roles, personal_only, summary, usage or key, menu)
             return handler
 
         return register
@@ -84,6 +87,10 @@ class Router:
     def commands(self) -> list[Route]:
         """Every command, in the order registered (help and the manifest list them in this order)."""
         return list(self._commands.values())
+
+    def menu_commands(self) -> list[Route]:
+        """The commands offered in Teams' command menu (the app manifest); help lists them all."""
+        return [r for r in self._commands.values() if r.menu]
 
     def commands_for(self, actor: Actor) -> list[Route]:
         return [r for r in self._commands.values() if may_use(actor, r.roles)]

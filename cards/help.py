@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot import texts
 from cards.common import Card, card, facts, paragraph, submit, title
+from cards.log import log_button
 from cards.verbs import Verb
 
 
@@ -16,17 +17,25 @@ class CommandLine:
     summary: str
 
 
-def help_card(commands: Sequence[CommandLine]) -> Card:
+def help_card(commands: Sequence[CommandLine], *, can_log: bool = False) -> Card:
     return card(
         [
             title(texts.HELP_TITLE),
             facts((c.usage, c.summary) for c in commands),
             paragraph(texts.HELP_FOOTER, subtle=True),
-        ]
+        ],
+        [log_button()] if can_log else [],
     )
 
 
-def welcome_card(*, name: str, roles: Sequence[str], school: str, commands: Sequence[CommandLine]) -> Card:
+def welcome_card(
+    *,
+    name: str,
+    roles: Sequence[str],
+    school: str,
+    commands: Sequence[CommandLine],
+    can_log: bool = False,
+) -> Card:
     return card(
         [
             title(texts.WELCOME_TITLE),
@@ -36,7 +45,7 @@ def welcome_card(*, name: str, roles: Sequence[str], school: str, commands: Sequ
             ),
             facts((c.usage, c.summary) for c in commands),
         ],
-        [submit("Show help", Verb.HELP)],
+        ([log_button()] if can_log else []) + [submit("Show help", Verb.HELP)],
     )
 
 

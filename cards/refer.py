@@ -229,7 +229,7 @@ def _evidence(view: ReferralView) -> list[Card]:
 
 def status_line(view: ReferralView) -> str:
     """Where the referral stands, with who decided and when once someone has."""
-    words = texts.STATUS_WORDS.get(view.status, view.status)
+    words = texts.REFERRAL_STATUS_WORDS.get(view.status, view.status)
     if not view.decided_by_name or view.decided_at is None or view.status == ReferralStatus.REQUESTED.value:
         return words
     decisions = {
@@ -369,8 +369,8 @@ def _history(events: Sequence[EventRow]) -> list[Card]:
     for e in events:
         who = f" by {e.actor_name}" if e.actor_name else ""
         note = f": {e.note}" if e.note else ""
-        pairs.append((moment(e.at), f"{texts.STATUS_WORDS.get(e.status, e.status)}{who}{note}"))
-    return [heading(texts.HISTORY_TITLE), facts(pairs)]
+        pairs.append((moment(e.at), f"{texts.REFERRAL_STATUS_WORDS.get(e.status, e.status)}{who}{note}"))
+    return [heading(texts.REFERRAL_HISTORY_TITLE), facts(pairs)]
 
 
 def progress_card(
@@ -466,7 +466,7 @@ def referrals_card(rows: Sequence[ListRow], *, page: int, has_next: bool, now: d
         line = texts.REFERRALS_LINE.format(
             pupil=r.pupil_name,
             service=r.service,
-            status=texts.STATUS_WORDS.get(r.status, r.status),
+            status=texts.REFERRAL_STATUS_WORDS.get(r.status, r.status),
             age=_age(r.created_at, now),
             stalled=stalled,
         )

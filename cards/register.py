@@ -138,9 +138,9 @@ def register_pupil_card(
 def register_history_card(
     *, pupil_id: int, name: str, rows: Sequence[HistoryRow], need_names: Mapping[str, str]
 ) -> Card:
-    body: list[Card] = [title(texts.HISTORY_TITLE.format(name=name))]
+    body: list[Card] = [title(texts.REGISTER_HISTORY_TITLE.format(name=name))]
     if not rows:
-        body.append(paragraph(texts.HISTORY_EMPTY))
+        body.append(paragraph(texts.REGISTER_HISTORY_EMPTY))
     for r in rows:
         status = texts.STATUS_LABELS.get(r.status, r.status)
         if r.status != "N":
@@ -148,7 +148,7 @@ def register_history_card(
             status = f"{status}: {needs}"
         body.append(
             paragraph(
-                texts.HISTORY_LINE.format(
+                texts.REGISTER_HISTORY_LINE.format(
                     started=r.started_on.isoformat(),
                     ended=r.ended_on.isoformat() if r.ended_on else "now",
                     status=status,

@@ -34,3 +34,17 @@ class Verb(StrEnum):
     REVIEW_START = "review_start"
     REVIEW_SAVE = "review_save"
     REVIEW_NEXT_CYCLE = "review_next_cycle"
+
+    # log (bot/flows/log.py)
+    LOG_START = "log_start"
+    LOG_SUBMIT = "log_submit"
+    LOG_AGAIN = "log_again"
+    LOG_UNDO = "log_undo"
+    HISTORY_PAGE = "history_page"
+    # pupil (bot/flows/pupil.py)
+    PUPIL_SHOW = "pupil_show"
+    # provisions (bot/flows/provisions.py)
+    PROVISION_NEW = "provision_new"
+    PROVISION_EDIT = "provision_edit"
+    PROVISION_SAVE = "provision_save"
+    PROVISION_RETIRE = "provision_retire"

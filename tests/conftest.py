@@ -5,6 +5,7 @@ aiohttp app on a loopback port, a fake Bot Connector and a local token authority
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -114,6 +115,21 @@ async def authority() -> AsyncIterator[TokenAuthority]:
 
 
 @dataclass
+class Clock:
+    """The time the bot under test sees; tests move it instead of sleeping."""
+
+    at: dt.datetime | None = None
+
+    def now(self) -> dt.datetime:
+        return self.at or dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@dataclass
 class BotUnderTest:
     url: str
     http: aiohttp.ClientSession
@@ -169,9 +185,10 @@ async def bot(
     demo: None,
     connector: FakeConnector,
     authority: TokenAuthority,
+    clock: Clock,
 ) -> AsyncIterator[BotUnderTest]:
     settings = production_settings(database_url, authority)
-    app = create_app(settings, outgoing_token=lambda: OUTGOING_TOKEN)
+    app = create_app(settings, outgoing_token=lambda: OUTGOING_TOKEN, clock=clock.now)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:

@@ -20,8 +20,13 @@ def _lines(turn: TurnContext) -> list[CommandLine]:
     return [CommandLine(r.usage, r.summary) for r in turn.router.commands_for(turn.actor)]
 
 
+def _can_log(turn: TurnContext) -> bool:
+    # The button appears only for people the log route admits, so it never leads to a refusal.
+    return any(r.key == "log" for r in turn.router.commands_for(turn.actor))
+
+
 async def show_help(turn: TurnContext) -> Outbound:
-    return Outbound.card(help_card(_lines(turn)))
+    return Outbound.card(help_card(_lines(turn), can_log=_can_log(turn)))
 
 
 async def welcome(turn: TurnContext) -> Outbound:
@@ -34,5 +39,6 @@ async def welcome(turn: TurnContext) -> Outbound:
             roles=sorted(r.value for r in turn.actor.roles),
             school=turn.school_name,
             commands=_lines(turn),
+            can_log=_can_log(turn),
         )
     )

@@ -80,13 +80,16 @@ def register(router: Router) -> None:
         summary="One referral: its state, history and next step",
         usage="referral <number>",
         roles=STAFF,
+        menu=False,  # reached from the referrals list and the cards
     )(show_referral)
     router.verb(Verb.REFERRAL_PROGRESS, roles=STAFF)(progress)
     router.command("referrals", summary="Open referrals and how long they have waited", roles=STAFF)(
         list_referrals
     )
     router.verb(Verb.REFERRALS_PAGE, roles=STAFF)(list_referrals)
-    router.command("services", summary="The services your school refers to", roles=SENCO_ONLY)(show_services)
+    router.command("services", summary="The services your school refers to", roles=SENCO_ONLY, menu=False)(
+        show_services
+    )
     router.verb(Verb.SERVICE_ADD, roles=SENCO_ONLY)(add_service)
     router.verb(Verb.SERVICE_RETIRE, roles=SENCO_ONLY)(retire_service)
 
@@ -674,7 +677,7 @@ async def progress(turn: TurnContext) -> Outbound:
     turn.audit(f"referral_{to_status}", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
     moved = await referrals.view(turn.session, view.id)
     assert moved is not None
-    message = texts.PROGRESS_DONE.format(status=texts.STATUS_WORDS[to_status])
+    message = texts.PROGRESS_DONE.format(status=texts.REFERRAL_STATUS_WORDS[to_status])
     return _in_place(
         turn, progress_card(moved, await referrals.history(turn.session, view.id), message=message)
     )

@@ -45,7 +45,8 @@ USAGE = "review <pupil>"
 
 
 def register(router: Router) -> None:
-    router.command("review", summary="Record a pupil's review", usage=USAGE, roles=PLAN_WRITERS)(
+    # Out of the Teams menu (at most 10 entries): reached from `plan` and `reviews`.
+    router.command("review", summary="Record a pupil's review", usage=USAGE, roles=PLAN_WRITERS, menu=False)(
         review_command
     )
     router.command(

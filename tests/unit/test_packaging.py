@@ -40,7 +40,7 @@ def settings(**overrides: Any) -> Settings:
 
 
 def manifest(**overrides: Any) -> dict[str, Any]:
-    return packaging.build_manifest(settings(**overrides), build_router().commands())
+    return packaging.build_manifest(settings(**overrides), build_router().menu_commands())
 
 
 async def _noop(_turn: Any) -> Outbound:
@@ -97,7 +97,7 @@ def test_personal_scope_comes_first() -> None:
 
 
 def test_the_command_lists_are_the_routers_commands() -> None:
-    routes = build_router().commands()
+    routes = build_router().menu_commands()
     lists = {tuple(e["scopes"]): e["commands"] for e in manifest()["bots"][0]["commandLists"]}
     assert lists[("personal",)] == [{"title": r.key, "description": r.summary} for r in routes]
     # In a team or group chat only the commands that show no pupil data are offered.
@@ -150,13 +150,13 @@ def test_limits_at_the_edge_pass() -> None:
 @pytest.mark.parametrize("app_id", ["app", "00000000-0000-0000-0000-000000000000", APP_ID + "0"])
 def test_ids_must_be_guids(app_id: str) -> None:
     with pytest.raises(packaging.PackageError, match="must be a GUID"):
-        packaging.build(settings(app_id=app_id), build_router().commands(), schema=False)
+        packaging.build(settings(app_id=app_id), build_router().menu_commands(), schema=False)
 
 
 def test_missing_settings_are_each_named() -> None:
     bare = Settings(app_id=APP_ID, app_password="s", tenant_id="t")
     with pytest.raises(packaging.PackageError) as err:
-        packaging.build_manifest(bare, build_router().commands())
+        packaging.build_manifest(bare, build_router().menu_commands())
     named = " ".join(err.value.problems)
     for name in ("SENBOT_PUBLIC_HOST", "SENBOT_WEBSITE_URL", "SENBOT_PRIVACY_URL", "SENBOT_TERMS_URL"):
         assert name in named
@@ -167,7 +167,7 @@ def test_a_placeholder_left_in_the_template_is_caught(tmp_path: Path) -> None:
     template["name"]["full"] = None
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(template))
-    m = packaging.build_manifest(settings(), build_router().commands(), template=path)
+    m = packaging.build_manifest(settings(), build_router().menu_commands(), template=path)
     assert packaging.check_manifest(m) == ["name.full was left unfilled in the template"]
 
 

@@ -119,3 +119,12 @@ async def test_unexpected_error_gives_a_polite_card_with_a_reference(
 async def test_execute_errors_are_answered_in_place(guarded: Dispatcher) -> None:
     out = await guarded.handle(inbound(InboundKind.EXECUTE, verb="nope"))
     assert out.messages == [] and out.invoke_card is not None
+
+
+def test_the_teams_menu_fits_its_limit_and_help_lists_every_command() -> None:
+    router = build_router()
+    menu = router.menu_commands()
+    # Teams accepts at most 10 commands in a command list; the rest stay reachable by typing.
+    assert 0 < len(menu) <= 10
+    assert {r.key for r in menu} < {r.key for r in router.commands()}
+    assert [r.key for r in menu][:2] == ["help", "log"]

@@ -321,7 +321,7 @@ async def test_the_whole_life_of_a_referral(bot: BotUnderTest) -> None:
         [update_] = bot.connector.updates()
         card = update_.cards[0]
         seen.append(card)
-        assert texts.PROGRESS_DONE.format(status=texts.STATUS_WORDS[step]) in card_texts(card)
+        assert texts.PROGRESS_DONE.format(status=texts.REFERRAL_STATUS_WORDS[step]) in card_texts(card)
         assert (await referral(bot, rid)).status == step
     r = await referral(bot, rid)
     assert r.version == 7 and r.waiting_weeks == 6 and r.sent_on == TODAY
@@ -497,9 +497,9 @@ async def test_more_information_loop_keeps_the_same_referral(bot: BotUnderTest) 
     asked = await execute(
         bot, Verb.REFERRAL_ASK, {"referral": rid, "version": 1, "question": "Has hearing been checked?"}
     )
-    assert texts.STATUS_WORDS["more_info"] in card_texts(asked) or "More information asked" in card_texts(
+    assert texts.REFERRAL_STATUS_WORDS["more_info"] in card_texts(
         asked
-    )
+    ) or "More information asked" in card_texts(asked)
     r = await referral(bot, rid)
     assert (r.status, r.version, r.info_question) == ("more_info", 2, "Has hearing been checked?")
     [question] = await outbox(bot, "referral_question")
@@ -575,7 +575,7 @@ async def test_refresh_shows_each_person_their_view(bot: BotUnderTest) -> None:
     assert pending["actions"][0]["verb"] == Verb.REFERRAL_APPROVE.value
     requester = await execute(bot, Verb.REFERRAL_REFRESH, data, act.TEACHER, refresh=True)
     assert "actions" not in requester
-    assert texts.STATUS_WORDS["requested"] in card_texts(requester)
+    assert texts.REFERRAL_STATUS_WORDS["requested"] in card_texts(requester)
 
     await execute(bot, Verb.REFERRAL_APPROVE, {"referral": rid, "version": 1}, act.SENCO)
     second = await execute(bot, Verb.REFERRAL_REFRESH, data, act.HEAD, refresh=True)

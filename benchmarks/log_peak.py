@@ -1,0 +1,251 @@
+"""End-of-day peak: N staff submit a group session of G pupils at the same moment, through HTTP.
+
+    python -m benchmarks.log_peak --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/DB
+
+Everything a real submit goes through runs: token validation, the tenant gate, the SDK seam, the
+dispatcher (identity, conversation reference, route, role), validation, the caseload check, the
+idempotent insert, audit rows, and the confirmation card sent back (PUT to a fake Bot Connector).
+Printed: sessions written per second, p50/p99 latency, then the same rows written by plain INSERTs
+in the same run (the floor set by the database), and a check that exactly N sessions and N×G
+attendance rows exist. Each submission is also sent a second time at once (a double click) unless
+--no-doubles: those must not add rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+import time
+import uuid
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, insert, select
+
+from app import create_app
+from benchmarks._log_support import BENCH_TENANT, database_url, new_urn, remove_school, summary
+from bot import logs
+from bot.settings import Settings
+from storage import db, migrate
+from storage.models import (
+    Attendance,
+    ClassPupil,
+    ClassStaff,
+    InterventionSession,
+    ProvisionType,
+    Pupil,
+    School,
+    SchoolClass,
+    Staff,
+    StaffRole,
+)
+from tests.support import activities as act
+from tests.support.fake_connector import FakeConnector
+from tests.support.tokens import APP_ID, TokenAuthority
+
+
+async def seed(sessions: Any, staff_count: int, group: int) -> tuple[int, int, list[tuple[str, list[int]]]]:
+    """A school with one TA per class of `group` pupils; returns school, provision, [(aad, pupil ids)]."""
+    async with sessions.begin() as session:
+        school = School(tenant_id=BENCH_TENANT, name="Benchmark School", urn=new_urn())
+        session.add(school)
+        await session.flush()
+        provision = ProvisionType(
+            school_id=school.id,
+            name="Phonics catch-up",
+            default_minutes=20,
+            default_group_size=group,
+            staff_hourly_cost_pence=1500,
+            per_pupil_cost_pence=25,
+        )
+        session.add(provision)
+        people: list[tuple[str, list[int]]] = []
+        for n in range(staff_count):
+            aad = str(uuid.uuid4())
+            staff = Staff(
+                school_id=school.id, aad_object_id=aad, display_name=f"TA {n}", email=f"ta{n}@b.example"
+            )
+            staff.roles = [StaffRole(role="ta")]
+            klass = SchoolClass(school_id=school.id, name=f"Group {n}", year_group=3)
+            pupils = [
+                Pupil(
+                    school_id=school.id,
+                    mis_id=f"B{n:04d}{k}",
+                    given_name=f"Pupil{k}",
+                    family_name=f"Group{n}",
+                    year_group=3,
+                    date_of_birth=dt.date(2018, 1, 1),
+                )
+                for k in range(group)
+            ]
+            session.add_all([staff, klass, *pupils])
+            await session.flush()
+            session.add(ClassStaff(class_id=klass.id, staff_id=staff.id))
+            session.add_all(ClassPupil(class_id=klass.id, pupil_id=p.id) for p in pupils)
+            people.append((aad, [p.id for p in pupils]))
+        return school.id, provision.id, people
+
+
+async def baseline(
+    sessions: Any, school_id: int, provision_id: int, people: list[tuple[str, list[int]]]
+) -> None:
+    """The same rows by plain INSERTs, one transaction per session, as concurrent as the HTTP run."""
+    async with sessions() as session:
+        staff_ids = list(
+            (
+                await session.execute(select(Staff.id).where(Staff.school_id == school_id).order_by(Staff.id))
+            ).scalars()
+        )
+    latencies: list[float] = []
+
+    async def one(staff_id: int, pupils: list[int]) -> None:
+        started = time.perf_counter()
+        async with sessions.begin() as session:
+            sid = (
+                await session.execute(
+                    insert(InterventionSession)
+                    .values(
+                        school_id=school_id,
+                        provision_type_id=provision_id,
+                        held_on=dt.date.today(),
+                        minutes=20,
+                        staff_id=staff_id,
+                        idempotency_key="baseline-" + uuid.uuid4().hex,
+                        staff_hourly_cost_pence=1500,
+                        per_pupil_cost_pence=25,
+                    )
+                    .returning(InterventionSession.id)
+                )
+            ).scalar_one()
+            await session.execute(
+                insert(Attendance),
+                [{"session_id": sid, "pupil_id": p, "present": True, "cost_pence": 100} for p in pupils],
+            )
+        latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(s, p) for s, (_, p) in zip(staff_ids, people, strict=True)))
+    print(
+        summary("baseline (plain INSERT, same rows)", latencies, time.perf_counter() - started, len(people))
+    )
+
+
+async def run(url: str, staff_count: int, group: int, doubles: bool) -> int:
+    engine = db.create_engine(url)
+    sessions = db.session_factory(engine)
+    connector, authority = FakeConnector(), TokenAuthority()
+    await connector.start()
+    await authority.start()
+    school_id, provision_id, people = await seed(sessions, staff_count, group)
+    settings = Settings(
+        app_id=APP_ID,
+        app_password="bench-secret",  # type: ignore[arg-type]
+        tenant_id=BENCH_TENANT,
+        database_url=url,
+        openid_metadata_url=authority.metadata_url,
+        log_level="WARNING",
+        scheduler_enabled=False,
+    )
+    server = TestServer(create_app(settings, outgoing_token=lambda: "bench-token"), host="127.0.0.1")
+    await server.start_server()
+    endpoint = str(server.make_url("/api/messages"))
+    token = authority.token(connector.url)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+
+            async def post(activity: dict[str, Any]) -> float:
+                started = time.perf_counter()
+                async with http.post(endpoint, json=activity, headers=headers) as resp:
+                    await resp.read()
+                    if resp.status != 201:
+                        raise RuntimeError(f"status {resp.status}")
+                return time.perf_counter() - started
+
+            def user(aad: str) -> act.User:
+                return act.User(aad, "TA")
+
+            # Warm-up: each person has talked to the bot before (conversation reference stored).
+            await asyncio.gather(
+                *(
+                    post(act.message("hello", connector.url, user=user(a), tenant=BENCH_TENANT))
+                    for a, _ in people
+                )
+            )
+            today = dt.date.today().isoformat()
+            submissions = [
+                act.submit(
+                    {
+                        "verb": "log_submit",
+                        "key": f"bench-{uuid.uuid4().hex}",
+                        "provision": str(provision_id),
+                        "held_on": today,
+                        "minutes": "20",
+                        "pupils": ",".join(map(str, pupils)),
+                        "absent": "",
+                        "note": "Blending CVC words",
+                        "pupil_notes": "",
+                    },
+                    connector.url,
+                    user=user(aad),
+                    tenant=BENCH_TENANT,
+                )
+                for aad, pupils in people
+            ]
+            batch = submissions + (submissions if doubles else [])
+            started = time.perf_counter()
+            latencies = await asyncio.gather(*(post(s) for s in batch))
+            wall = time.perf_counter() - started
+        print(
+            f"log peak: {staff_count} concurrent group submissions of {group} pupils over HTTP"
+            + (f" (+{staff_count} duplicate deliveries)" if doubles else "")
+        )
+        print(summary("senbot /api/messages", list(latencies), wall, len(batch)))
+        print(f"sessions written per second: {staff_count / wall:.0f}")
+        async with sessions() as session:
+            n_sessions = await session.scalar(
+                select(func.count())
+                .select_from(InterventionSession)
+                .where(InterventionSession.school_id == school_id)
+            )
+            n_rows = await session.scalar(
+                select(func.count())
+                .select_from(Attendance)
+                .join(InterventionSession, InterventionSession.id == Attendance.session_id)
+                .where(InterventionSession.school_id == school_id)
+            )
+        confirmations = len(connector.updates())
+        ok = n_sessions == staff_count and n_rows == staff_count * group and confirmations == len(batch)
+        print(
+            f"check: {n_sessions} sessions, {n_rows} attendance rows, {confirmations} confirmations "
+            f"(expected {staff_count}, {staff_count * group}, {len(batch)}): {'OK' if ok else 'WRONG'}"
+        )
+        await baseline(sessions, school_id, provision_id, people)
+        return 0 if ok else 1
+    finally:
+        await server.close()
+        await connector.close()
+        await authority.close()
+        async with sessions.begin() as session:
+            await remove_school(session, school_id)
+        await engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    url = database_url(parser)
+    parser.add_argument("--submissions", type=int, default=200)
+    parser.add_argument("--group", type=int, default=6)
+    parser.add_argument("--no-doubles", action="store_true", help="do not send every card twice")
+    args = parser.parse_args()
+    # As in production: one JSON line per request would go to a log shipper; here only warnings.
+    logs.configure("WARNING", "json")
+    migrate.upgrade(url)
+    return asyncio.run(run(url, args.submissions, args.group, not args.no_doubles))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""`pupil <name>`: find a pupil within the caller's scope and show their summary.
+
+Why the pick list: names repeat in real schools, so several matches are listed (up to ten) and the
+person picks; the chosen id comes back in a card and is checked against their scope again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot import texts
+from bot.core import Outbound, UserError
+from bot.dispatch import TurnContext
+from bot.flows.log import MAX_ID, school_today
+from bot.policy import LOGGERS, STAFF, may_use, pupil_scope, sees_costs
+from bot.router import Router
+from cards import pupil as cards
+from cards.verbs import Verb
+from storage.queries import log as log_queries
+from storage.queries import pupil_summary
+from storage.queries import pupils as pupil_queries
+
+PICK_LIMIT = 10
+MAX_QUERY = 100
+
+
+def register(router: Router) -> None:
+    router.command("pupil", summary=texts.PUPIL_SUMMARY, usage=texts.PUPIL_USAGE, roles=STAFF)(find)
+    router.verb(Verb.PUPIL_SHOW, roles=STAFF)(show)
+
+
+def term_of(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The school term containing `today`: autumn Sep–Dec, spring Jan–Mar, summer Apr–Aug.
+
+    Term dates differ by local authority and Easter moves; these boundaries hold every year and
+    keep the figure comparable between pupils.
+    """
+    if today.month >= 9:
+        return dt.date(today.year, 9, 1), dt.date(today.year, 12, 31)
+    if today.month <= 3:
+        return dt.date(today.year, 1, 1), dt.date(today.year, 3, 31)
+    return dt.date(today.year, 4, 1), dt.date(today.year, 8, 31)
+
+
+async def find(turn: TurnContext) -> Outbound:
+    query = turn.inbound.args[:MAX_QUERY]
+    if not query:
+        return Outbound.text(texts.PUPIL_ASK_NAME)
+    rows = await pupil_queries.search(turn.session, pupil_scope(turn.actor), query, limit=PICK_LIMIT + 1)
+    if not rows:
+        raise UserError(texts.PUPIL_NONE.format(query=query[:40]))
+    if len(rows) == 1:
+        return await _summary(turn, rows[0].id)
+    shown = rows[:PICK_LIMIT]
+    for r in shown:
+        turn.audit("pupil_listed", entity="pupil", entity_id=r.id, pupil_id=r.id)
+    return Outbound.card(cards.pick_card(shown, more=len(rows) > PICK_LIMIT))
+
+
+async def show(turn: TurnContext) -> Outbound:
+    raw = turn.inbound.data.get("pupil")
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
+        raise UserError(texts.UNKNOWN_ACTION)
+    allowed = await pupil_queries.allowed_ids(turn.session, pupil_scope(turn.actor), [raw])
+    if raw not in allowed:
+        await turn.audit_refused("pupil_view_refused", entity="pupil", entity_id=raw, pupil_ids=[raw])
+        raise UserError(texts.PUPIL_NOT_IN_SCOPE)
+    return await _summary(turn, raw)
+
+
+async def _summary(turn: TurnContext, pupil_id: int) -> Outbound:
+    info = await log_queries.school_info(turn.session, turn.actor.school_id)
+    start, end = term_of(school_today(turn.now, info.time_zone))
+    found = await pupil_summary.summary(turn.session, pupil_id, term_start=start, term_end=end)
+    if found is None:
+        raise UserError(texts.PUPIL_NOT_IN_SCOPE)
+    turn.audit("pupil_viewed", entity="pupil", entity_id=pupil_id, pupil_id=pupil_id)
+    return Outbound.card(
+        cards.summary_card(found, show_costs=sees_costs(turn.actor), can_log=may_use(turn.actor, LOGGERS))
+    )

@@ -1,0 +1,80 @@
+"""The pupil summary card and the pick list when a name matches several pupils."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import texts
+from cards.common import Card, card, facts, heading, paragraph, submit, title
+from cards.log import day, log_button, money
+from cards.verbs import Verb
+from storage.queries.pupil_summary import PupilSummary
+from storage.queries.pupils import PupilRow
+
+
+def year_label(year_group: int) -> str:
+    return texts.PUPIL_RECEPTION if year_group == 0 else texts.PUPIL_YEAR.format(year=year_group)
+
+
+def status_words(code: str) -> str:
+    return f"{texts.SEN_STATUS_WORDS.get(code, code)} ({code})"
+
+
+def pick_card(rows: Sequence[PupilRow], *, more: bool) -> Card:
+    body: list[Card] = [title(texts.PUPIL_PICK_TITLE)]
+    if more:
+        body.append(paragraph(texts.PUPIL_PICK_MORE.format(shown=len(rows)), subtle=True))
+    actions = [
+        submit(
+            " \u00b7 ".join(
+                (
+                    r.display_name,
+                    year_label(r.year_group),
+                    texts.SEN_STATUS_WORDS.get(r.sen_status, r.sen_status),
+                )
+            ),
+            Verb.PUPIL_SHOW,
+            {"pupil": r.id},
+        )
+        for r in rows
+    ]
+    # One button per row: a name is easier to find in a list than in an overflow menu (Teams shows
+    # at most five actions in a set).
+    body.extend({"type": "ActionSet", "actions": [a]} for a in actions)
+    return card(body)
+
+
+def summary_card(s: PupilSummary, *, show_costs: bool, can_log: bool) -> Card:
+    body: list[Card] = [
+        title(s.name),
+        facts(
+            [
+                (year_label(s.year_group), ""),
+                (texts.PUPIL_STATUS, status_words(s.status)),
+                (texts.PUPIL_NEEDS, "; ".join(s.needs) or texts.PUPIL_NO_NEEDS),
+                (texts.PUPIL_TERM_HOURS, f"{s.term_minutes / 60:.1f}"),
+            ]
+            + ([(texts.PUPIL_TERM_COST, money(s.term_cost_pence))] if show_costs else [])
+        ),
+        heading(texts.PUPIL_PLAN_HEADING),
+    ]
+    if s.outcomes:
+        body.extend(paragraph(f"{i}. {text}") for i, text in enumerate(s.outcomes, start=1))
+    else:
+        body.append(paragraph(texts.PUPIL_NO_PLAN, subtle=True))
+    body.append(heading(texts.PUPIL_SESSIONS_HEADING))
+    if s.recent:
+        body.extend(
+            paragraph(
+                texts.PUPIL_SESSION_LINE.format(
+                    date=day(r.held_on),
+                    provision=r.provision_name,
+                    minutes=r.minutes,
+                    attendance=texts.PUPIL_PRESENT if r.present else texts.PUPIL_ABSENT,
+                )
+            )
+            for r in s.recent
+        )
+    else:
+        body.append(paragraph(texts.PUPIL_NO_SESSIONS, subtle=True))
+    return card(body, [log_button({"pupil": s.id})] if can_log else [])
