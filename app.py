@@ -6,14 +6,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from bot import logs
+from bot.digest_planner import plan_weekly_digests
 from bot.dispatch import Clock, Dispatcher
 from bot.flows import build_router
 from bot.http import build_web_app
-from bot.jobs import Jobs, attach
+from bot.jobs import DIGEST_JOB, Jobs, attach
 from bot.outbox import OutboxDispatcher, config_from_settings
 from bot.reminders import ReminderPlanner
 from bot.settings import ConfigError, Settings, load_settings
@@ -48,7 +50,10 @@ def create_app(
 
     app = build_web_app(seam, ready, max_body_bytes=settings.max_body_bytes)
     outbox = OutboxDispatcher(sessions, seam, clock, config_from_settings(settings))
-    attach(app, Jobs(ReminderPlanner(sessions, clock), outbox), settings)
+    planners: dict[str, Callable[[], Awaitable[object]]] = {
+        DIGEST_JOB: lambda: plan_weekly_digests(sessions, clock())
+    }
+    attach(app, Jobs(ReminderPlanner(sessions, clock), outbox, planners), settings)
 
     async def dispose(_app: web.Application) -> None:
         await engine.dispose()

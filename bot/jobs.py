@@ -27,6 +27,7 @@ log = structlog.get_logger(__name__)
 
 PLANNER_JOB = "reminders_planner"
 DISPATCHER_JOB = "outbox_dispatcher"
+DIGEST_JOB = "weekly_digest_planner"
 DRAIN_BATCHES = 20
 
 
@@ -36,6 +37,8 @@ class Jobs:
 
     planner: ReminderPlanner
     dispatcher: OutboxDispatcher
+    # Other planners that enqueue into the outbox on the same cadence (e.g. the weekly digest), by job id.
+    planners: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
     in_flight: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -73,6 +76,16 @@ def build_scheduler(jobs: Jobs, settings: Settings, *, now: dt.datetime) -> Asyn
         misfire_grace_time=int(max(settings.planner_interval_seconds, 3600)),
         next_run_time=now,
     )
+    for job_id, plan in jobs.planners.items():
+        scheduler.add_job(
+            _logged(jobs, job_id, plan),
+            IntervalTrigger(seconds=settings.planner_interval_seconds, timezone=dt.UTC),
+            id=job_id,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(max(settings.planner_interval_seconds, 3600)),
+            next_run_time=now,
+        )
     scheduler.add_job(
         # Batches until nothing is due (bounded), so a backlog drains at the rate cap, not a batch a tick.
         _logged(jobs, DISPATCHER_JOB, lambda: jobs.dispatcher.drain(max_batches=DRAIN_BATCHES)),
@@ -95,7 +108,7 @@ def attach(app: web.Application, jobs: Jobs, settings: Settings) -> None:
     async def start(_app: web.Application) -> None:
         jobs.scheduler = build_scheduler(jobs, settings, now=dt.datetime.now(dt.UTC))
         jobs.scheduler.start()
-        log.info("scheduler_started", jobs=[PLANNER_JOB, DISPATCHER_JOB])
+        log.info("scheduler_started", jobs=[PLANNER_JOB, *jobs.planners, DISPATCHER_JOB])
 
     async def stop(_app: web.Application) -> None:
         scheduler = jobs.scheduler

@@ -1,4 +1,4 @@
-"""The scheduler wiring: two in-memory jobs that only wake the replica, started and stopped with the app."""
+"""The scheduler wiring: in-memory jobs (planners, dispatcher) that only wake the replica, with the app."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import create_app
-from bot.jobs import DISPATCHER_JOB, JOBS_KEY, PLANNER_JOB, build_scheduler
+from bot.jobs import DIGEST_JOB, DISPATCHER_JOB, JOBS_KEY, PLANNER_JOB, build_scheduler
 from tests.conftest import OUTGOING_TOKEN, production_settings
 from tests.support.tokens import TokenAuthority
 
@@ -22,7 +22,7 @@ async def test_the_app_starts_and_stops_the_scheduler(
     await server.start_server()
     jobs = app[JOBS_KEY]
     assert jobs.scheduler is not None and jobs.scheduler.running
-    assert {j.id for j in jobs.scheduler.get_jobs()} == {PLANNER_JOB, DISPATCHER_JOB}
+    assert {j.id for j in jobs.scheduler.get_jobs()} == {PLANNER_JOB, DIGEST_JOB, DISPATCHER_JOB}
     await server.close()
     assert not jobs.scheduler.running
 
@@ -49,9 +49,26 @@ async def test_jobs_run_at_start_do_not_pile_up_and_forgive_late_ticks(
     scheduler = build_scheduler(app[JOBS_KEY], settings, now=now)
     planner = scheduler.get_job(PLANNER_JOB)
     dispatcher = scheduler.get_job(DISPATCHER_JOB)
-    for job in (planner, dispatcher):
+    digest = scheduler.get_job(DIGEST_JOB)
+    assert digest.trigger.interval == planner.trigger.interval
+    for job in (planner, digest, dispatcher):
         assert job.max_instances == 1 and job.coalesce
         assert job.next_run_time == now  # catch-up: both run as soon as the replica starts
     assert planner.trigger.interval == dt.timedelta(seconds=300)
     assert planner.misfire_grace_time >= 3600
     assert dispatcher.trigger.interval == dt.timedelta(seconds=settings.dispatcher_interval_seconds)
+
+
+async def test_the_digest_planner_job_enqueues_the_weekly_digest(
+    database_url: str, engine: AsyncEngine, authority: TokenAuthority, demo: None
+) -> None:
+    # Monday 08:00 in London: past the demo school's default digest time, so the heads' rows appear.
+    monday = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
+    app = create_app(
+        production_settings(database_url, authority),
+        outgoing_token=lambda: OUTGOING_TOKEN,
+        clock=lambda: monday,
+    )
+    created = await app[JOBS_KEY].planners[DIGEST_JOB]()
+    assert created >= 2  # the demo school has two heads
+    assert await app[JOBS_KEY].planners[DIGEST_JOB]() == 0  # exactly once per recipient per week
