@@ -22,8 +22,8 @@ from storage.queries.digest import (
     ReviewFigures,
     WeekHours,
 )
+from tests.support.cards import card_texts
 from tests.support.node import validate_cards
-from tests.wire.test_conversation import card_texts
 
 WEEK = IsoWeek(2026, 3)
 LIMIT = 80 * 1024

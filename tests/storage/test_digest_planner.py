@@ -15,7 +15,7 @@ from bot.digest_planner import plan_weekly_digests
 from storage import db
 from storage.models import Outbox, School
 from tests.support import digest_fixture as dfx
-from tests.wire.test_conversation import card_texts
+from tests.support.cards import card_texts
 
 UTC = dt.UTC
 # Monday 19 January 2026: London is on UTC in winter.

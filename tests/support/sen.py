@@ -44,27 +44,6 @@ async def sen_bot_fixture(
     await server.close()
 
 
-def card_texts(card: dict[str, Any]) -> str:
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                out.append(node["text"])
-            for key in ("title", "value", "label"):
-                if isinstance(node.get(key), str) and node.get("type") != "TextBlock":
-                    out.append(node[key])
-            for v in node.values():
-                if isinstance(v, dict | list):
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(card)
-    return "\n".join(out)
-
-
 def actions(card: dict[str, Any], verb: str) -> list[dict[str, Any]]:
     """Every Action.Submit on a card (actions and selectActions) whose data carries `verb`."""
     found: list[dict[str, Any]] = []

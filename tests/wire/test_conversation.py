@@ -9,28 +9,7 @@ from cards.verbs import Verb
 from storage.models import ConversationRef, Staff
 from tests.conftest import OUTGOING_TOKEN, BotUnderTest
 from tests.support import activities as act
-
-
-def card_texts(card: dict) -> str:
-    """The words a person sees on a card (text blocks, facts, action titles), one per line."""
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                out.append(node["text"])
-            for key in ("title", "value"):
-                if isinstance(node.get(key), str) and node.get("type") != "TextBlock":
-                    out.append(node[key])
-            for v in node.values():
-                if isinstance(v, dict | list):
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(card)
-    return "\n".join(out)
+from tests.support.cards import card_texts
 
 
 async def test_help_in_personal_chat_sends_the_help_card(bot: BotUnderTest) -> None:

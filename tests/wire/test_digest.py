@@ -14,7 +14,7 @@ from storage.queries.digest import IsoWeek
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
 from tests.support import digest_fixture as dfx
-from tests.wire.test_conversation import card_texts
+from tests.support.cards import card_texts
 
 PUPIL_NAME = r"Pupil\d \w+"
 

@@ -16,7 +16,7 @@ from storage.models import Attendance, AuditEvent, InterventionSession, Provisio
 from tests.conftest import BotUnderTest, Clock
 from tests.support import activities as act
 from tests.support import school
-from tests.wire.test_conversation import card_texts
+from tests.support.cards import card_texts
 
 # A Friday afternoon in the autumn term (15:30 in London).
 NOW = dt.datetime(2026, 11, 27, 15, 30, tzinfo=dt.UTC)

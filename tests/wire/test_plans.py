@@ -13,11 +13,11 @@ from cards.verbs import Verb
 from storage.models import PlanOutcome, PlanProvision, ProvisionType, SupportPlan
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
+from tests.support.cards import card_texts
 from tests.support.sen import (  # noqa: F401  (sen_bot_fixture is a fixture)
     TODAY,
     actions,
     audited,
-    card_texts,
     draft_plan,
     foreign_pupil,
     inputs,

@@ -14,7 +14,7 @@ from storage.models import AuditEvent, InterventionSession, ProvisionType
 from tests.conftest import BotUnderTest, Clock
 from tests.support import activities as act
 from tests.support import school
-from tests.wire.test_conversation import card_texts
+from tests.support.cards import card_texts
 from tests.wire.test_log import NOW, inputs, open_form, send, valid_form
 
 

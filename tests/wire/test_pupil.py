@@ -15,7 +15,7 @@ from storage.models import AuditEvent, PlanOutcome, Pupil, RegisterEntry, Suppor
 from tests.conftest import BotUnderTest, Clock
 from tests.support import activities as act
 from tests.support import school
-from tests.wire.test_conversation import card_texts
+from tests.support.cards import card_texts
 from tests.wire.test_log import NOW, TODAY, send, valid_form
 
 

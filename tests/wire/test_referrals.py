@@ -35,8 +35,8 @@ from storage.models import (
 )
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
+from tests.support.cards import card_texts
 from tests.support.node import validate_cards
-from tests.wire.test_conversation import card_texts
 
 TODAY = dt.datetime.now(ZoneInfo("Europe/London")).date()
 OTHER_SENCO = act.User("e0000000-0000-4000-8000-000000000001", "Robin Other")

@@ -14,11 +14,11 @@ from cards.verbs import Verb
 from storage.models import RegisterEntry
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
+from tests.support.cards import card_texts
 from tests.support.sen import (  # noqa: F401  (sen_bot is a fixture)
     TODAY,
     actions,
     audited,
-    card_texts,
     foreign_pupil,
     inputs,
     press,

@@ -16,11 +16,11 @@ from storage.models import PlanOutcome, Pupil, RegisterEntry, Review, ReviewOutc
 from storage.queries import reviews as review_queries
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
+from tests.support.cards import card_texts
 from tests.support.sen import (  # noqa: F401  (sen_bot_fixture is a fixture)
     TODAY,
     actions,
     audited,
-    card_texts,
     draft_plan,
     foreign_pupil,
     inputs,
