@@ -7,6 +7,11 @@ Why not the SDK's validator (botframework-connector 4.17.1, TEAMS.md defects 2 a
 Here the keys are fetched with aiohttp under a timeout, refreshed at most once a day (or when an unknown
 key id appears, at most every few minutes, so a flood of forged key ids cannot hammer the endpoint), and
 every failure is one `AuthError`, which the seam maps to 401. PyJWT does the cryptography.
+
+The Bot Service reuses one token for many requests (it lives about an hour), so a validated token is
+remembered by its exact text until it expires (`TokenCache`): the RSA verification and claim checks,
+~0.2 ms of CPU per activity, then run once per token rather than once per request (docs/notes/bench.md).
+What depends on the request (the channel's key endorsement, the serviceUrl) is still checked every time.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import aiohttp
@@ -96,17 +103,72 @@ class KeyCache:
 
 
 @dataclass(frozen=True)
+class _Validated:
+    claims: Mapping[str, Any]
+    endorsements: frozenset[str]
+    expires_at: float
+
+
+@dataclass
+class TokenCache:
+    """Tokens whose signature and claims were verified, keyed by their exact text, until they expire.
+
+    Keyed by the whole token, so a hit is the very string that was verified (a forged or altered token
+    is a different key and is verified in full). Bounded: least recently used first out. A token stays
+    accepted until its own expiry even if its signing key is withdrawn meanwhile, as with any
+    stateless token; keys are withdrawn with days of notice, tokens live an hour.
+    """
+
+    limit: int = 1024
+    clock: Callable[[], float] = time.time
+    _entries: OrderedDict[str, _Validated] = field(default_factory=OrderedDict)
+
+    def get(self, token: str) -> _Validated | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        if self.clock() >= entry.expires_at:
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return entry
+
+    def put(self, token: str, entry: _Validated) -> None:
+        self._entries[token] = entry
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.limit:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass(frozen=True)
 class TokenValidator:
     """Checks a channel-to-bot token as the Bot Framework specifies it."""
 
     keys: KeyCache
     app_id: str
     issuer: str
+    cache: TokenCache = field(default_factory=TokenCache)
 
     async def validate(
         self, authorization: str | None, *, channel_id: str, service_url: str
     ) -> Mapping[str, Any]:
         token = _bearer(authorization)
+        validated = self.cache.get(token)
+        if validated is None:
+            validated = await self._verify(token)
+            self.cache.put(token, validated)
+        # An endorsed key may only sign for the channels it lists (e.g. msteams).
+        if validated.endorsements and channel_id not in validated.endorsements:
+            raise AuthError("key not endorsed for this channel")
+        claimed_url = validated.claims.get("serviceurl") or validated.claims.get("serviceUrl")
+        if not claimed_url or _normalise_url(claimed_url) != _normalise_url(service_url):
+            raise AuthError("serviceUrl does not match the token")
+        return validated.claims
+
+    async def _verify(self, token: str) -> _Validated:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -117,9 +179,6 @@ class TokenValidator:
         if not isinstance(kid, str) or not kid:
             raise AuthError("token has no key id")
         signing_key = await self.keys.get(kid)
-        # An endorsed key may only sign for the channels it lists (e.g. msteams).
-        if signing_key.endorsements and channel_id not in signing_key.endorsements:
-            raise AuthError("key not endorsed for this channel")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -128,14 +187,20 @@ class TokenValidator:
                 audience=self.app_id,
                 issuer=self.issuer,
                 leeway=CLOCK_SKEW_SECONDS,
-                options={"require": ["exp", "iss", "aud"]},
+                # Expiry is checked below against the cache's clock, the one that later expires the entry.
+                options={"require": ["exp", "iss", "aud"], "verify_exp": False},
             )
         except jwt.PyJWTError as exc:
             raise AuthError(f"token rejected: {type(exc).__name__}") from exc
-        claimed_url = claims.get("serviceurl") or claims.get("serviceUrl")
-        if not claimed_url or _normalise_url(claimed_url) != _normalise_url(service_url):
-            raise AuthError("serviceUrl does not match the token")
-        return claims
+        exp = claims.get("exp")
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            raise AuthError("token rejected: DecodeError")
+        expires_at = float(exp) + CLOCK_SKEW_SECONDS
+        if self.cache.clock() >= expires_at:
+            raise AuthError("token rejected: ExpiredSignatureError")
+        return _Validated(
+            claims=MappingProxyType(claims), endorsements=signing_key.endorsements, expires_at=expires_at
+        )
 
 
 def _bearer(authorization: str | None) -> str:

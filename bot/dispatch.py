@@ -125,8 +125,13 @@ class Dispatcher:
         now = self.clock()
         async with self.sessions.begin() as session:
             identity = None
+            known = None
             if inbound.aad_object_id:
-                identity = await directory.identity_by_aad(session, inbound.aad_object_id, inbound.tenant_id)
+                found = await directory.identity_with_reference(
+                    session, inbound.aad_object_id, inbound.tenant_id
+                )
+                if found is not None:
+                    identity, known = found
             if identity is None:
                 contacts = await directory.contacts_for_tenant(session, inbound.tenant_id)
                 if inbound.kind in (InboundKind.SUBMIT, InboundKind.EXECUTE):
@@ -154,6 +159,7 @@ class Dispatcher:
                     bot_id=a.bot_id,
                     user_id=a.user_id,
                     now=now,
+                    known=known,
                 )
         if inbound.kind is InboundKind.OTHER:
             # Typing, reactions, installationUpdate...: the reference is refreshed, nothing is said.

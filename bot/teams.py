@@ -12,12 +12,16 @@ Defects of 4.17.1 handled here (TEAMS.md):
 3/4. No tenant check and `conversation.tenant_id` always None: the tenant is read from
    `channelData.tenant.id` and checked against configuration (403 otherwise).
 5. ~17 ms of CPU per activity in msrest's retry policy: its status list is built from a frozenset.
+   Beyond that, the SDK builds a ConnectorClient (msrest configuration, retry policy, a new
+   `requests.Session`, so a new TCP connection per reply) and a user token client for every activity:
+   both are kept and reused here (see `_ReusedConnectorFactory`; benchmarks/, docs/notes/bench.md).
 8. Anonymous requests are accepted only in local mode, which binds to loopback (bot/settings.py).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +51,9 @@ from botframework.connector.auth import (
     MicrosoftAppCredentials,
     PasswordServiceClientCredentialFactory,
 )
+from botframework.connector.auth.connector_factory import ConnectorFactory
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.serialization import Deserializer, Serializer
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.auth import AuthError, KeyCache, TokenValidator
@@ -72,6 +78,26 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 # A frozenset gives the same retry codes in microseconds. msrest 0.7.1 is final, so this cannot drift.
 if not isinstance(ClientRetryPolicy.safe_codes, frozenset):
     ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
+
+# msrest's (de)serializer handles each string of an activity through two raised and caught
+# exceptions (`data.value` → AttributeError, then the Python 2 name `unicode` → NameError) before
+# returning `str(data)`. A card is hundreds of strings, so the reply alone spent ~0.5 ms there
+# (15% of the bot's CPU per `help`). For an exact `str` the result is the string itself: answer that
+# first and leave every other type (enums, str subclasses) to the original code.
+_serialize_unicode: Callable[[Any], Any] = Serializer.serialize_unicode
+_deserialize_unicode: Callable[[Any], Any] = Deserializer.deserialize_unicode
+
+
+def _fast_serialize_unicode(data: Any) -> Any:
+    return data if type(data) is str else _serialize_unicode(data)
+
+
+def _fast_deserialize_unicode(data: Any) -> Any:
+    return data if type(data) is str else _deserialize_unicode(data)
+
+
+setattr(Serializer, "serialize_unicode", staticmethod(_fast_serialize_unicode))  # noqa: B010
+setattr(Deserializer, "deserialize_unicode", staticmethod(_fast_deserialize_unicode))  # noqa: B010
 
 
 def _turn_off_retries(config: Any) -> None:
@@ -119,6 +145,43 @@ class _StaticTokenCredentialFactory(PasswordServiceClientCredentialFactory):  # 
         return _StaticTokenCredentials(app_id, self._provider)
 
 
+class _ReusedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
+    """Hands out one long-lived ConnectorClient per (service URL, audience) instead of one per turn.
+
+    Why: building a ConnectorClient costs ~0.4 ms of CPU (msrest configuration, retry policy, serializer
+    tables) and comes with a fresh `requests.Session`, so every reply also opened a new TCP connection.
+    Reused, replies go over kept-alive connections. Safe to share: the client holds no per-turn state,
+    and its credentials fetch (and refresh) the outgoing token on every request. Bounded, least recently
+    used first out, although service URLs are few (one per region) and only come from validated tokens.
+    """
+
+    def __init__(self, limit: int = 32) -> None:
+        self._limit = limit
+        self._clients: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+        self._inner: Any = None
+
+    @property
+    def bound(self) -> bool:
+        return self._inner is not None
+
+    def bind(self, inner: Any) -> None:
+        # The SDK's factory depends only on the bot's app id, which every accepted token carries as its
+        # audience (bot.auth checks it), or on nothing in local mode: one factory serves every turn.
+        self._inner = inner
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        key = (service_url, audience)
+        client = self._clients.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            self._clients[key] = client
+            if len(self._clients) > self._limit:
+                self._clients.popitem(last=False)
+        else:
+            self._clients.move_to_end(key)
+        return client
+
+
 class TeamsSeam:
     def __init__(
         self,
@@ -154,6 +217,20 @@ class TeamsSeam:
             auth_configuration=AuthenticationConfiguration(),
         )
         self._adapter = CloudAdapter(self._auth)
+        self._connectors = _ReusedConnectorFactory()
+        # The SDK also builds a user token client (another msrest client, ~0.2 ms) for every activity,
+        # for OAuth prompts this bot never uses; one per app id is kept instead.
+        self._user_token_clients: dict[str | None, Any] = {}
+        build_user_token_client = self._auth.create_user_token_client
+
+        async def reused_user_token_client(identity: ClaimsIdentity) -> Any:
+            key = identity.get_claim_value(AuthenticationConstants.AUDIENCE_CLAIM)
+            client = self._user_token_clients.get(key)
+            if client is None:
+                client = self._user_token_clients[key] = await build_user_token_client(identity)
+            return client
+
+        self._auth.create_user_token_client = reused_user_token_client
 
     # -- inbound -----------------------------------------------------------------------------
 
@@ -193,7 +270,9 @@ class TeamsSeam:
         result.claims_identity = identity
         result.audience = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
         result.caller_id = None
-        result.connector_factory = self._auth.create_connector_factory(identity)
+        if not self._connectors.bound:
+            self._connectors.bind(self._auth.create_connector_factory(identity))
+        result.connector_factory = self._connectors
 
         async def logic(context: TurnContext) -> None:
             await self._turn(context, tenant_id or "", correlation_id)

@@ -1,0 +1,1 @@
+"""Load benchmarks: `python -m benchmarks.messages` (what `make bench` runs)."""

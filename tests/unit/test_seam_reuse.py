@@ -1,0 +1,54 @@
+"""The seam's performance work-arounds (bot/teams.py) keep the SDK's results identical."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from msrest.serialization import Deserializer, Serializer
+
+from bot import teams
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Kind(enum.StrEnum):
+    MESSAGE = "message"
+
+
+def test_fast_string_serialization_gives_what_msrest_gave() -> None:
+    original_ser = teams._serialize_unicode
+    original_de = teams._deserialize_unicode
+    assert Serializer.serialize_unicode is teams._fast_serialize_unicode
+    assert Deserializer.deserialize_unicode is teams._fast_deserialize_unicode
+    for value in ["", "help", "é ✓ 😀", Kind.MESSAGE, Colour.RED, 42, None]:
+        assert Serializer.serialize_unicode(value) == original_ser(value)
+        assert type(Serializer.serialize_unicode(value)) is type(original_ser(value))
+        assert Deserializer.deserialize_unicode(value) == original_de(value)
+        assert type(Deserializer.deserialize_unicode(value)) is type(original_de(value))
+
+
+class CountingFactory:
+    def __init__(self) -> None:
+        self.created: list[tuple[str, str | None]] = []
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        self.created.append((service_url, audience))
+        return object()
+
+
+async def test_connector_clients_are_reused_per_service_url_and_bounded() -> None:
+    inner = CountingFactory()
+    reused = teams._ReusedConnectorFactory(limit=2)
+    assert not reused.bound
+    reused.bind(inner)
+    first = await reused.create("https://smba.example/uk/", "aud")
+    assert await reused.create("https://smba.example/uk/", "aud") is first
+    other = await reused.create("https://smba.example/emea/", "aud")
+    assert other is not first
+    assert await reused.create("https://smba.example/uk/", "other-aud") is not first
+    # Limit 2: the least recently used (uk/aud was used before emea) is built again.
+    assert await reused.create("https://smba.example/uk/", "aud") is not first
+    assert len(inner.created) == 4
