@@ -56,6 +56,7 @@ def create_app(
     attach(app, Jobs(ReminderPlanner(sessions, clock), outbox, planners), settings)
 
     async def dispose(_app: web.Application) -> None:
+        await seam.close()
         await engine.dispose()
 
     app.on_cleanup.append(dispose)

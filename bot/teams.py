@@ -20,12 +20,16 @@ Defects of 4.17.1 handled here (TEAMS.md):
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+import aiohttp
 import structlog
 from botbuilder.core import (
     BotAdapter,
@@ -182,6 +186,52 @@ class _ReusedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
         return client
 
 
+class _Replies:
+    """Sends a turn's replies and card updates over one shared aiohttp session.
+
+    Why not the SDK's connector client: 4.17.1 sends with `requests` in the default thread pool (TEAMS.md
+    defect 6: ~6 in flight on 2 cores) and that path was ~30% of the CPU of a `help` turn
+    (docs/benchmarks.md). The activity bodies are still built and serialised by the SDK's own models, so
+    what reaches the Bot Connector is unchanged; only the HTTP client differs. A refused send raises,
+    and the inbound request fails (the Bot Service retries it), as it did with the SDK's client.
+    """
+
+    TOKEN_TTL_SECONDS = 600.0
+
+    def __init__(self, token: Callable[[], Awaitable[str | None]]) -> None:
+        self._token = token
+        self._session: aiohttp.ClientSession | None = None
+        self._cached: tuple[str | None, float] | None = None
+
+    async def _authorization(self) -> dict[str, str]:
+        # A Bot Framework token lasts an hour: asking MSAL (blocking, in a thread) every 10 minutes is plenty.
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[1] > self.TOKEN_TTL_SECONDS:
+            self._cached = (await self._token(), now)
+        token = self._cached[0]
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        return self._session
+
+    async def send(self, method: str, url: str, activity: Activity) -> None:
+        headers = await self._authorization()
+        async with self._http().request(method, url, json=activity.serialize(), headers=headers) as resp:
+            if resp.status >= 300:
+                raise ConnectionError(f"Bot Connector answered {resp.status} to a reply")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def _activities_url(service_url: str, conversation_id: str, activity_id: str | None) -> str:
+    url = f"{service_url.rstrip('/')}/v3/conversations/{quote(conversation_id, safe=':@')}/activities"
+    return f"{url}/{quote(activity_id, safe='')}" if activity_id else url
+
+
 class TeamsSeam:
     def __init__(
         self,
@@ -217,6 +267,7 @@ class TeamsSeam:
             auth_configuration=AuthenticationConfiguration(),
         )
         self._adapter = CloudAdapter(self._auth)
+        self._replies = _Replies(self._outgoing_token_source(settings, outgoing_token))
         self._connectors = _ReusedConnectorFactory()
         # The SDK also builds a user token client (another msrest client, ~0.2 ms) for every activity,
         # for OAuth prompts this bot never uses; one per app id is kept instead.
@@ -231,6 +282,36 @@ class TeamsSeam:
             return client
 
         self._auth.create_user_token_client = reused_user_token_client
+
+    @staticmethod
+    def _outgoing_token_source(
+        settings: Settings, outgoing_token: TokenProvider | None
+    ) -> Callable[[], Awaitable[str | None]]:
+        if settings.local_mode:
+
+            async def anonymous() -> str | None:
+                return None
+
+            return anonymous
+        if outgoing_token is not None:
+            provider = outgoing_token
+
+            async def provided() -> str | None:
+                return provider()
+
+            return provided
+        credentials = MicrosoftAppCredentials(
+            settings.app_id, settings.app_password.get_secret_value(), next(iter(sorted(settings.tenant_ids)))
+        )
+
+        async def from_msal() -> str | None:
+            token: str = await asyncio.to_thread(credentials.get_access_token)
+            return token
+
+        return from_msal
+
+    async def close(self) -> None:
+        await self._replies.close()
 
     # -- inbound -----------------------------------------------------------------------------
 
@@ -314,12 +395,18 @@ class TeamsSeam:
                 }
             )
             await _send_invoke(context, 200, body)
+        reference = TurnContext.get_conversation_reference(activity)
+        conversation_id = activity.conversation.id
         if outbound.replace_card is not None and inbound.reply_to_id:
             update = MessageFactory.attachment(CardFactory.adaptive_card(outbound.replace_card))
+            update = TurnContext.apply_conversation_reference(update, reference)
             update.id = inbound.reply_to_id
-            await context.update_activity(update)
-        if outbound.messages:
-            await context.send_activities([_to_activity(m) for m in outbound.messages])
+            url = _activities_url(activity.service_url, conversation_id, inbound.reply_to_id)
+            await self._replies.send("PUT", url, update)
+        for message in outbound.messages:
+            reply = TurnContext.apply_conversation_reference(_to_activity(message), reference)
+            url = _activities_url(activity.service_url, conversation_id, reply.reply_to_id)
+            await self._replies.send("POST", url, reply)
 
     # -- outbound (proactive) ----------------------------------------------------------------
 

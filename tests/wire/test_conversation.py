@@ -176,3 +176,34 @@ async def test_conversation_update_with_null_members_is_acknowledged(bot: BotUnd
     activity["membersAdded"] = [None]
     status, _ = await bot.post(activity)
     assert status == 201
+
+
+async def test_a_connector_that_refuses_a_reply_fails_the_request_for_a_retry(bot: BotUnderTest) -> None:
+    # The Bot Service retries an inbound activity that failed; a lost reply must not look like success.
+    bot.connector.failures.append((503, {}))
+    status, _ = await bot.post(act.message("help", bot.service_url))
+    assert status == 500
+    assert len(bot.connector.messages()) == 1  # tried once, refused
+
+
+async def test_a_card_update_goes_to_the_clicked_message(bot: BotUnderTest) -> None:
+    # Submitting a form the flow answers with replace_card: PUT to the message that carried the card.
+    from bot.core import Outbound
+    from bot.http import SEAM_KEY
+
+    seam = bot.app[SEAM_KEY]
+    original = seam._handle_turn
+
+    async def replace(inbound):  # type: ignore[no-untyped-def]
+        return Outbound(replace_card={"type": "AdaptiveCard", "version": "1.5", "body": []})
+
+    seam._handle_turn = replace
+    try:
+        status, _ = await bot.post(act.submit({"verb": "anything"}, bot.service_url, reply_to_id="card-42"))
+    finally:
+        seam._handle_turn = original
+    assert status == 201
+    [update] = bot.connector.updates()
+    assert update.path.endswith("/activities/card-42")
+    assert update.body["id"] == "card-42" and update.cards[0]["version"] == "1.5"
+    assert update.authorization == f"Bearer {OUTGOING_TOKEN}"
