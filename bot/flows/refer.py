@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot import decisions, texts
 from bot.core import Card, InboundKind, Outbound, UserError
 from bot.dispatch import TurnContext
 from bot.policy import STAFF, may_decide_referral, may_view_referral, pupil_scope
@@ -170,29 +170,15 @@ async def _today(turn: TurnContext) -> dt.date:
     return turn.now.astimezone(ZoneInfo(zone)).date()
 
 
-def _in_place(turn: TurnContext, card: Card) -> Outbound:
-    """Replace the card that was clicked (Action.Execute answer or Action.Submit update), else send it."""
-    if turn.inbound.kind is InboundKind.EXECUTE:
-        return Outbound(invoke_card=card)
-    if turn.inbound.kind is InboundKind.SUBMIT and turn.inbound.reply_to_id:
-        return Outbound(replace_card=card)
-    return Outbound.card(card)
+_in_place = decisions.in_place
 
 
 def _refuse(
     turn: TurnContext, action: str, text: str, *, view: ReferralView | None, entity_id: Any
 ) -> Outbound:
-    """Refuse without raising: the turn commits this audit row and nothing else."""
-    turn.audit(
-        action,
-        entity="referral",
-        entity_id=entity_id if isinstance(entity_id, int | str) else None,
-        pupil_id=view.pupil_id if view else None,
-        outcome="refused",
+    return decisions.refuse(
+        turn, action, text, entity="referral", entity_id=entity_id, pupil_id=view.pupil_id if view else None
     )
-    if turn.inbound.kind is InboundKind.EXECUTE:
-        return Outbound(invoke_card=notice(text))
-    return Outbound.card(notice(text))
 
 
 # -- the request -------------------------------------------------------------------------------
@@ -270,11 +256,7 @@ async def open_from_button(turn: TurnContext) -> Outbound:
 async def _user_ids(
     turn: TurnContext, view: ReferralView, sencos: Sequence[referrals.Recipient]
 ) -> list[str]:
-    """Teams user ids of everyone who should see the card's current state when opening it."""
-    ids = [s.teams_user_id for s in sencos if s.teams_user_id]
-    requester = await referrals.teams_user_ids(turn.session, [view.requested_by])
-    ids += list(requester.values())
-    return ids
+    return await decisions.refresh_user_ids(turn, sencos, view.requested_by)
 
 
 async def _send_for_approval(
@@ -293,9 +275,7 @@ async def _send_for_approval(
         )
 
 
-def _names(sencos: Sequence[referrals.Recipient]) -> str:
-    names = [s.display_name for s in sencos]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+_names = decisions.names
 
 
 async def _sent_card(turn: TurnContext, referral_id: int) -> Outbound:
