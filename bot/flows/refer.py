@@ -97,15 +97,7 @@ def register(router: Router) -> None:
 # -- reading card data -------------------------------------------------------------------------
 
 
-def as_int(value: Any) -> int | None:
-    """An id or number from card data: an int, or a string of digits (Teams sends inputs as strings)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
-        return int(value.strip())
-    return None
+as_int = decisions.as_int
 
 
 def read_text(
@@ -184,7 +176,7 @@ def _refuse(
 # -- the request -------------------------------------------------------------------------------
 
 
-async def _tried_text(turn: TurnContext, pupil_id: int) -> str:
+async def tried_text(turn: TurnContext, pupil_id: int) -> str:
     since = previous_term_start(await _today(turn))
     rows = await referrals.tried_so_far(turn.session, pupil_id, since)
     if not rows:
@@ -225,7 +217,7 @@ async def _form_for(turn: TurnContext, pupil_id: int | None, message: str | None
     message = message or hint
     values: dict[str, Any] = {}
     if pupil_id is not None:
-        values = {"pupil": str(pupil_id), "tried": await _tried_text(turn, pupil_id)}
+        values = {"pupil": str(pupil_id), "tried": await tried_text(turn, pupil_id)}
         turn.audit("referral_form_opened", entity="pupil", entity_id=pupil_id, pupil_id=pupil_id)
     form = refer_form(
         pupils=pupil_choices, services=service_choices, key=uuid.uuid4().hex, values=values, message=message
