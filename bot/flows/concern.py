@@ -119,7 +119,7 @@ def _read_form(
         need = ""
     elif need not in need_codes and "need" not in errors:
         errors["need"] = texts.NEED_UNKNOWN
-    parents = forms.text(data, "parents", errors, limit=3).lower()
+    parents = forms.text(data, "parents", errors, limit=8).lower()
     if parents not in ("", "yes", "no") and "parents" not in errors:
         errors["parents"] = texts.BAD_CARD
     parents_on: dt.date | None = None
