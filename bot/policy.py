@@ -132,3 +132,21 @@ def plan_scope(actor: Actor) -> PupilScope:
 def manages_provisions(actor: Actor) -> bool:
     """The provision catalogue carries pay rates, so it is managed by those who see costs."""
     return sees_costs(actor)
+
+
+# --- concern ---
+# A concern about a pupil not on the register: raised by those who teach the pupil, or the SENCO.
+CONCERN_RAISERS = frozenset({Role.TEACHER, Role.TA, Role.SENCO})
+
+
+def may_raise_concern(actor: Actor) -> bool:
+    return actor.has_any(CONCERN_RAISERS)
+
+
+def may_decide_concern(actor: Actor, school_id: int) -> bool:
+    """As for referrals: only a SENCO of the pupil's school accepts or declines."""
+    return may_decide_referral(actor, school_id)
+
+
+def may_view_concern(actor: Actor, school_id: int, raised_by: int) -> bool:
+    return may_view_referral(actor, school_id, raised_by)

@@ -70,6 +70,15 @@ def execute(
     return action
 
 
+def refresh_block(verb: Verb, data: Mapping[str, Any], user_ids: Iterable[str]) -> Card:
+    """The Universal Actions refresh: Teams re-asks the bot for the card when these people open it
+    (at most 60 user ids, Teams' limit)."""
+    return {
+        "action": {"type": "Action.Execute", "verb": verb.value, "data": dict(data)},
+        "userIds": list(dict.fromkeys(user_ids))[:60],
+    }
+
+
 def notice(text: str, *, heading_text: str | None = None, color: str = "Default") -> Card:
     """A one-message card, for answers that are not forms."""
     body: list[Card] = []

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot import texts
 from cards.common import Card, card, facts, heading, paragraph, submit, title
+from cards.concern import concern_action
 from cards.log import day, log_button, money
 from cards.verbs import Verb
 from storage.queries.pupil_summary import PupilSummary
@@ -44,7 +45,9 @@ def pick_card(rows: Sequence[PupilRow], *, more: bool) -> Card:
     return card(body)
 
 
-def summary_card(s: PupilSummary, *, show_costs: bool, can_log: bool) -> Card:
+def summary_card(
+    s: PupilSummary, *, show_costs: bool, can_log: bool, can_raise_concern: bool = False
+) -> Card:
     body: list[Card] = [
         title(s.name),
         facts(
@@ -77,4 +80,8 @@ def summary_card(s: PupilSummary, *, show_costs: bool, can_log: bool) -> Card:
         )
     else:
         body.append(paragraph(texts.PUPIL_NO_SESSIONS, subtle=True))
-    return card(body, [log_button({"pupil": s.id})] if can_log else [])
+    actions = [log_button({"pupil": s.id})] if can_log else []
+    if can_raise_concern and s.status == "N":
+        # Only for pupils not on the register: a concern is how a teacher asks for one to be added.
+        actions.append(concern_action(s.id))
+    return card(body, actions)

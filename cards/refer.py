@@ -15,7 +15,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from cards.common import MAX_TEXT, Card, card, execute, facts, heading, paragraph, submit, title
+from cards.common import (
+    MAX_TEXT,
+    Card,
+    card,
+    execute,
+    facts,
+    heading,
+    paragraph,
+    refresh_block,
+    submit,
+    title,
+)
 from cards.verbs import Verb
 from storage.models import ReferralStatus, Urgency
 from storage.queries.referrals import EventRow, ListRow, ReferralView, ServiceRow
@@ -73,15 +84,7 @@ def _choices(options: Sequence[Choice]) -> list[Card]:
 
 
 def refresh(referral_id: int, user_ids: Sequence[str]) -> Card:
-    """The Universal Actions refresh: Teams re-asks the bot for the card when these people open it."""
-    return {
-        "action": {
-            "type": "Action.Execute",
-            "verb": Verb.REFERRAL_REFRESH.value,
-            "data": {"referral": referral_id},
-        },
-        "userIds": list(dict.fromkeys(user_ids))[:60],
-    }
+    return refresh_block(Verb.REFERRAL_REFRESH, {"referral": referral_id}, user_ids)
 
 
 # -- the request form --------------------------------------------------------------------------

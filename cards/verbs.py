@@ -48,3 +48,9 @@ class Verb(StrEnum):
     PROVISION_EDIT = "provision_edit"
     PROVISION_SAVE = "provision_save"
     PROVISION_RETIRE = "provision_retire"
+    # concern (bot/flows/concern.py)
+    CONCERN_OPEN = "concern_open"
+    CONCERN_SUBMIT = "concern_submit"
+    CONCERN_ACCEPT = "concern_accept"
+    CONCERN_DECLINE = "concern_decline"
+    CONCERN_REFRESH = "concern_refresh"

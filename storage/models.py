@@ -338,6 +338,41 @@ class RegisterEntry(Base):
     )
 
 
+class ConcernStatus(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Concern(Base):
+    """A teacher's concern about a pupil not on the register, for the SENCO to accept onto it or decline.
+
+    Decided like a referral: UPDATE ... WHERE version = :v, so exactly one decision is recorded.
+    """
+
+    __tablename__ = "concern"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    raised_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    text: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    suggested_need: Mapped[str | None] = mapped_column(ForeignKey("need_type.code"))
+    parents_spoken: Mapped[bool | None] = mapped_column(Boolean)
+    parents_spoken_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=ConcernStatus.REQUESTED.value)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint(_in("status", ConcernStatus), name="status_known"),)
+
+
 # ---------------------------------------------------------------------------------------------
 # Provision and interventions
 

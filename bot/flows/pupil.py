@@ -12,7 +12,7 @@ from bot import texts
 from bot.core import Outbound, UserError
 from bot.dispatch import TurnContext
 from bot.flows.log import MAX_ID, school_today
-from bot.policy import LOGGERS, STAFF, may_use, pupil_scope, sees_costs
+from bot.policy import LOGGERS, STAFF, may_raise_concern, may_use, pupil_scope, sees_costs
 from bot.router import Router
 from cards import pupil as cards
 from cards.verbs import Verb
@@ -76,5 +76,10 @@ async def _summary(turn: TurnContext, pupil_id: int) -> Outbound:
         raise UserError(texts.PUPIL_NOT_IN_SCOPE)
     turn.audit("pupil_viewed", entity="pupil", entity_id=pupil_id, pupil_id=pupil_id)
     return Outbound.card(
-        cards.summary_card(found, show_costs=sees_costs(turn.actor), can_log=may_use(turn.actor, LOGGERS))
+        cards.summary_card(
+            found,
+            show_costs=sees_costs(turn.actor),
+            can_log=may_use(turn.actor, LOGGERS),
+            can_raise_concern=may_raise_concern(turn.actor),
+        )
     )

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from bot import decisions, texts
 from bot.core import Card, InboundKind, Outbound, UserError
 from bot.dispatch import TurnContext
 from bot.policy import STAFF, may_decide_referral, may_view_referral, pupil_scope
@@ -97,15 +97,7 @@ def register(router: Router) -> None:
 # -- reading card data -------------------------------------------------------------------------
 
 
-def as_int(value: Any) -> int | None:
-    """An id or number from card data: an int, or a string of digits (Teams sends inputs as strings)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
-        return int(value.strip())
-    return None
+as_int = decisions.as_int
 
 
 def read_text(
@@ -170,35 +162,21 @@ async def _today(turn: TurnContext) -> dt.date:
     return turn.now.astimezone(ZoneInfo(zone)).date()
 
 
-def _in_place(turn: TurnContext, card: Card) -> Outbound:
-    """Replace the card that was clicked (Action.Execute answer or Action.Submit update), else send it."""
-    if turn.inbound.kind is InboundKind.EXECUTE:
-        return Outbound(invoke_card=card)
-    if turn.inbound.kind is InboundKind.SUBMIT and turn.inbound.reply_to_id:
-        return Outbound(replace_card=card)
-    return Outbound.card(card)
+_in_place = decisions.in_place
 
 
 def _refuse(
     turn: TurnContext, action: str, text: str, *, view: ReferralView | None, entity_id: Any
 ) -> Outbound:
-    """Refuse without raising: the turn commits this audit row and nothing else."""
-    turn.audit(
-        action,
-        entity="referral",
-        entity_id=entity_id if isinstance(entity_id, int | str) else None,
-        pupil_id=view.pupil_id if view else None,
-        outcome="refused",
+    return decisions.refuse(
+        turn, action, text, entity="referral", entity_id=entity_id, pupil_id=view.pupil_id if view else None
     )
-    if turn.inbound.kind is InboundKind.EXECUTE:
-        return Outbound(invoke_card=notice(text))
-    return Outbound.card(notice(text))
 
 
 # -- the request -------------------------------------------------------------------------------
 
 
-async def _tried_text(turn: TurnContext, pupil_id: int) -> str:
+async def tried_text(turn: TurnContext, pupil_id: int) -> str:
     since = previous_term_start(await _today(turn))
     rows = await referrals.tried_so_far(turn.session, pupil_id, since)
     if not rows:
@@ -239,7 +217,7 @@ async def _form_for(turn: TurnContext, pupil_id: int | None, message: str | None
     message = message or hint
     values: dict[str, Any] = {}
     if pupil_id is not None:
-        values = {"pupil": str(pupil_id), "tried": await _tried_text(turn, pupil_id)}
+        values = {"pupil": str(pupil_id), "tried": await tried_text(turn, pupil_id)}
         turn.audit("referral_form_opened", entity="pupil", entity_id=pupil_id, pupil_id=pupil_id)
     form = refer_form(
         pupils=pupil_choices, services=service_choices, key=uuid.uuid4().hex, values=values, message=message
@@ -270,11 +248,7 @@ async def open_from_button(turn: TurnContext) -> Outbound:
 async def _user_ids(
     turn: TurnContext, view: ReferralView, sencos: Sequence[referrals.Recipient]
 ) -> list[str]:
-    """Teams user ids of everyone who should see the card's current state when opening it."""
-    ids = [s.teams_user_id for s in sencos if s.teams_user_id]
-    requester = await referrals.teams_user_ids(turn.session, [view.requested_by])
-    ids += list(requester.values())
-    return ids
+    return await decisions.refresh_user_ids(turn, sencos, view.requested_by)
 
 
 async def _send_for_approval(
@@ -293,9 +267,7 @@ async def _send_for_approval(
         )
 
 
-def _names(sencos: Sequence[referrals.Recipient]) -> str:
-    names = [s.display_name for s in sencos]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+_names = decisions.names
 
 
 async def _sent_card(turn: TurnContext, referral_id: int) -> Outbound:

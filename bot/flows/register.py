@@ -150,8 +150,31 @@ async def save_change(turn: TurnContext) -> Outbound:
     if (current.id if current else 0) != entry_id:
         raise await _refuse_with_current(turn, pupil_id, texts.REGISTER_STALE)
 
-    today = await school_today(turn)
     errors: forms.Errors = {}
+    status, need1, need2, reason = await check_change(turn, data, current, errors)
+    if errors:
+        first = next(iter(errors.values()))
+        card = await _pupil_card(
+            turn, pupil_id, values=values_of(data, FIELDS), errors=errors, message=first, audit=False
+        )
+        raise UserError(first, card=card)
+    new_id = await write_change(
+        turn, pupil_id, current, status=status, need1=need1, need2=need2, reason=reason, key=key
+    )
+    if new_id is None:
+        # Someone else changed it between our read and our write (or this is a concurrent double submit).
+        raise await _refuse_with_current(turn, pupil_id, await _already_or_stale(turn, key))
+    return Outbound.card(
+        await _pupil_card(turn, pupil_id, message=texts.REGISTER_SAVED, good=True, audit=False)
+    )
+
+
+async def check_change(
+    turn: TurnContext, data: Mapping[str, Any], current: reg.CurrentEntry | None, errors: forms.Errors
+) -> tuple[str, str | None, str | None, str]:
+    """Every census rule for a change from `current` (errors per field): the one check of the register's
+    write path, used by the register card and by an accepted concern alike."""
+    today = await school_today(turn)
     status, need1, need2, reason = _validate(
         data, errors, {o.code: o for o in await reg.need_options(turn.session, today)}
     )
@@ -160,36 +183,44 @@ async def save_change(turn: TurnContext) -> Outbound:
             errors["status"] = texts.NOT_ON_REGISTER
         elif current is not None and (current.status, current.need1, current.need2) == (status, need1, need2):
             errors["status"] = texts.NO_CHANGE
-    if errors:
-        first = next(iter(errors.values()))
-        card = await _pupil_card(
-            turn, pupil_id, values=values_of(data, FIELDS), errors=errors, message=first, audit=False
-        )
-        raise UserError(first, card=card)
+    return status, need1, need2, reason
 
+
+async def write_change(
+    turn: TurnContext,
+    pupil_id: int,
+    current: reg.CurrentEntry | None,
+    *,
+    status: str,
+    need1: str | None,
+    need2: str | None,
+    reason: str,
+    key: str,
+) -> int | None:
+    """End the current entry and append the new one (history kept); the new entry's id, or None when a
+    concurrent change got there first (the caller rolls back and shows the entry as it is)."""
+    today = await school_today(turn)
     if current is not None and not await reg.end_current(turn.session, current.id, today):
-        # Someone else changed it between our read and our write (or this is a concurrent double submit).
-        raise await _refuse_with_current(turn, pupil_id, await _already_or_stale(turn, key))
+        return None
     try:
-        new_id = await reg.append(
-            turn.session,
-            pupil_id=pupil_id,
-            status=status,
-            need1=need1,
-            need2=need2,
-            today=today,
-            by=turn.actor.staff_id,
-            reason=reason,
-            key=key,
-            now=turn.now,
-        )
+        async with turn.session.begin_nested():
+            new_id = await reg.append(
+                turn.session,
+                pupil_id=pupil_id,
+                status=status,
+                need1=need1,
+                need2=need2,
+                today=today,
+                by=turn.actor.staff_id,
+                reason=reason,
+                key=key,
+                now=turn.now,
+            )
     except IntegrityError:
-        # The same key, or a second current entry, written by a concurrent request: it won, we change nothing.
-        raise UserError(texts.REGISTER_ALREADY) from None
+        # The same key, or a second current entry, written by a concurrent request: it won.
+        return None
     turn.audit("register_changed", entity="register_entry", entity_id=new_id, pupil_id=pupil_id)
-    return Outbound.card(
-        await _pupil_card(turn, pupil_id, message=texts.REGISTER_SAVED, good=True, audit=False)
-    )
+    return new_id
 
 
 async def _already_or_stale(turn: TurnContext, key: str) -> str:

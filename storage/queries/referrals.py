@@ -35,6 +35,7 @@ from storage.models import (
     Staff,
     StaffRole,
 )
+from storage.queries.decisions import guarded_transition
 
 # Statuses after which nothing more happens to a referral.
 FINISHED = (ReferralStatus.DECLINED.value, ReferralStatus.CLOSED.value)
@@ -272,18 +273,17 @@ async def transition(
     values: dict[str, Any] | None = None,
 ) -> bool:
     """Apply one change if the referral is still at `version` and in `from_statuses`; True if applied."""
-    result = await session.execute(
-        update(Referral)
-        .where(
-            Referral.id == referral_id,
-            Referral.school_id == school_id,
-            Referral.version == version,
-            Referral.status.in_(list(from_statuses)),
-        )
-        .values(status=to_status, version=Referral.version + 1, updated_at=now, **(values or {}))
-        .execution_options(synchronize_session=False)
+    return await guarded_transition(
+        session,
+        Referral,
+        row_id=referral_id,
+        school_id=school_id,
+        version=version,
+        from_statuses=from_statuses,
+        to_status=to_status,
+        now=now,
+        values=values,
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _need_words() -> Any:

@@ -1,0 +1,68 @@
+"""Decision mechanics shared by every SENCO approval card (referrals, concerns).
+
+Why here: the approval card is answered in place (Action.Execute), refused attempts are answered
+without raising (so the turn commits the audit row and nothing else), and the card's refresh reaches
+the school's SENCOs and the requester. One copy of each keeps the two flows behaving alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.core import Card, InboundKind, Outbound
+from bot.dispatch import TurnContext
+from cards.common import notice
+from storage.queries import referrals
+from storage.queries.referrals import Recipient
+
+
+def as_int(value: Any) -> int | None:
+    """An id or number from card data: an int, or a string of digits (Teams sends inputs as strings).
+    Anything else is None, so a malformed decision is refused and audited rather than raised."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
+        return int(value.strip())
+    return None
+
+
+def in_place(turn: TurnContext, card: Card) -> Outbound:
+    """Replace the card that was clicked (Action.Execute answer or Action.Submit update), else send it."""
+    if turn.inbound.kind is InboundKind.EXECUTE:
+        return Outbound(invoke_card=card)
+    if turn.inbound.kind is InboundKind.SUBMIT and turn.inbound.reply_to_id:
+        return Outbound(replace_card=card)
+    return Outbound.card(card)
+
+
+def refuse(
+    turn: TurnContext, action: str, text: str, *, entity: str, entity_id: Any, pupil_id: int | None
+) -> Outbound:
+    """Refuse without raising: the turn commits this audit row and nothing else."""
+    turn.audit(
+        action,
+        entity=entity,
+        entity_id=entity_id if isinstance(entity_id, int | str) else None,
+        pupil_id=pupil_id,
+        outcome="refused",
+    )
+    if turn.inbound.kind is InboundKind.EXECUTE:
+        return Outbound(invoke_card=notice(text))
+    return Outbound.card(notice(text))
+
+
+async def refresh_user_ids(turn: TurnContext, sencos: Sequence[Recipient], requester_id: int) -> list[str]:
+    """Teams user ids of everyone who should see the card's current state when opening it."""
+    ids = [s.teams_user_id for s in sencos if s.teams_user_id]
+    requester = await referrals.teams_user_ids(turn.session, [requester_id])
+    ids += list(requester.values())
+    return ids
+
+
+def names(sencos: Sequence[Recipient]) -> str:
+    """ "Alex", "Alex and Priya", "Alex, Priya and Sam"."""
+    found = [s.display_name for s in sencos]
+    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " and " + found[-1]
