@@ -132,3 +132,10 @@ def plan_scope(actor: Actor) -> PupilScope:
 def manages_provisions(actor: Actor) -> bool:
     """The provision catalogue carries pay rates, so it is managed by those who see costs."""
     return sees_costs(actor)
+
+
+# --- parents ---
+# Duties to parents: the class teacher (their pupils) and the SENCO (the school's) see and close them.
+PARENT_TASK_USERS = frozenset({Role.TEACHER, Role.SENCO})
+# Parent contacts and the school's letter wording are kept by the SENCO.
+PARENT_CONTACT_KEEPERS = frozenset({Role.SENCO})

@@ -449,3 +449,30 @@ ERR_NAME_TAKEN = "Your school already has a provision with this name."
 ERR_AREA_TOO_LONG = "Keep the area to {max} characters."
 ERR_GROUP = "Group size must be a whole number from 1 to 30."
 ERR_MONEY = "Give an amount in pounds, e.g. 15.50 (up to \u00a31,000)."
+
+# --- parents ---
+PARENT_TASK_WORDS = {
+    "inform_sen_support": "Tell the parents their child is receiving SEN support",
+    "inform_plan_change": "Tell the parents about the change to their child's support",
+    "share_review_outcome": "Share the review outcome with the parents",
+}
+PARENT_HOW_WORDS = {"meeting": "Meeting", "letter": "Letter", "email": "Email", "phone": "Phone call"}
+TASKS_SUMMARY = "Duties to parents still to do, until marked done"
+TASKS_TITLE = "Parents to inform"
+TASKS_NONE = "Nothing to do: every parent has been told."
+TASKS_MORE = "Showing the first {shown}, most overdue first."
+TASK_LINE = "**{pupil}**: {what} \u00b7 due {due}"
+TASK_LINE_OVERDUE = "**{pupil}**: {what} \u00b7 overdue since {due}"
+TASK_DONE_BUTTON = "Mark done"
+TASK_FORM_TITLE = "Mark done: {pupil}"
+TASK_LABEL_DATE = "When were the parents told?"
+TASK_LABEL_HOW = "How?"
+TASK_SAVE = "Save"
+TASK_DATE_REQUIRED = "Give the date the parents were told."
+TASK_DATE_FUTURE = "The date can't be in the future."
+TASK_HOW_REQUIRED = "Choose how the parents were told."
+TASK_DONE_SAVED = "Recorded: {what}, done on {date} ({how}) by {by}."
+TASK_ALREADY_DONE = "That was already marked done on {date} ({how}) by {by}; nothing was changed."
+TASK_UNKNOWN = "That task was not found, so nothing was changed."
+PUPIL_PARENTS_HEADING = "Parents to inform"
+PUPIL_PARENTS_NONE = "Nothing outstanding."

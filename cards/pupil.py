@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from bot import texts
 from cards.common import Card, card, facts, heading, paragraph, submit, title
 from cards.log import day, log_button, money
+from cards.parents import task_line, task_rows
 from cards.verbs import Verb
+from storage.queries.parents import TaskRow
 from storage.queries.pupil_summary import PupilSummary
 from storage.queries.pupils import PupilRow
 
@@ -44,7 +47,15 @@ def pick_card(rows: Sequence[PupilRow], *, more: bool) -> Card:
     return card(body)
 
 
-def summary_card(s: PupilSummary, *, show_costs: bool, can_log: bool) -> Card:
+def summary_card(
+    s: PupilSummary,
+    *,
+    show_costs: bool,
+    can_log: bool,
+    parent_tasks: Sequence[TaskRow] = (),
+    can_close_tasks: bool = False,
+    today: dt.date | None = None,
+) -> Card:
     body: list[Card] = [
         title(s.name),
         facts(
@@ -77,4 +88,12 @@ def summary_card(s: PupilSummary, *, show_costs: bool, can_log: bool) -> Card:
         )
     else:
         body.append(paragraph(texts.PUPIL_NO_SESSIONS, subtle=True))
+    body.append(heading(texts.PUPIL_PARENTS_HEADING))
+    if not parent_tasks:
+        body.append(paragraph(texts.PUPIL_PARENTS_NONE, subtle=True))
+    elif can_close_tasks and today is not None:
+        body.extend(task_rows(parent_tasks, today, with_pupil=False))
+    else:
+        day_of = today or dt.date.min
+        body.extend(paragraph(task_line(t, day_of, with_pupil=False)) for t in parent_tasks)
     return card(body, [log_button({"pupil": s.id})] if can_log else [])

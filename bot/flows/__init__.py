@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from bot.flows import digest as digest_flow
 from bot.flows import help as help_flow
-from bot.flows import log, provisions, pupil, refer
+from bot.flows import log, parents, provisions, pupil, refer
 from bot.flows import plans as plans_flow
 from bot.flows import register as register_flow
 from bot.flows import reviews as reviews_flow
 from bot.router import Router
 
 # The order help lists them in: the everyday jobs first.
-ALL = (help_flow, log, pupil, refer, plans_flow, reviews_flow, register_flow, provisions, digest_flow)
+ALL = (
+    help_flow,
+    log,
+    pupil,
+    refer,
+    plans_flow,
+    reviews_flow,
+    register_flow,
+    parents,
+    provisions,
+    digest_flow,
+)
 
 
 def build_router() -> Router:

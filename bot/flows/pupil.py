@@ -12,12 +12,12 @@ from bot import texts
 from bot.core import Outbound, UserError
 from bot.dispatch import TurnContext
 from bot.flows.log import MAX_ID, school_today
-from bot.policy import LOGGERS, STAFF, may_use, pupil_scope, sees_costs
+from bot.policy import LOGGERS, PARENT_TASK_USERS, STAFF, may_use, pupil_scope, sees_costs
 from bot.router import Router
 from cards import pupil as cards
 from cards.verbs import Verb
 from storage.queries import log as log_queries
-from storage.queries import pupil_summary
+from storage.queries import parents, pupil_summary
 from storage.queries import pupils as pupil_queries
 
 PICK_LIMIT = 10
@@ -76,5 +76,12 @@ async def _summary(turn: TurnContext, pupil_id: int) -> Outbound:
         raise UserError(texts.PUPIL_NOT_IN_SCOPE)
     turn.audit("pupil_viewed", entity="pupil", entity_id=pupil_id, pupil_id=pupil_id)
     return Outbound.card(
-        cards.summary_card(found, show_costs=sees_costs(turn.actor), can_log=may_use(turn.actor, LOGGERS))
+        cards.summary_card(
+            found,
+            show_costs=sees_costs(turn.actor),
+            can_log=may_use(turn.actor, LOGGERS),
+            parent_tasks=await parents.pupil_tasks(turn.session, pupil_id),
+            can_close_tasks=may_use(turn.actor, PARENT_TASK_USERS),
+            today=school_today(turn.now, info.time_zone),
+        )
     )

@@ -34,6 +34,7 @@ from cards.register import (
     register_pupil_card,
 )
 from cards.verbs import Verb
+from storage.queries import parents
 from storage.queries import register as reg
 
 USAGE = "register [pupil] \u00b7 register history <pupil>"
@@ -187,6 +188,17 @@ async def save_change(turn: TurnContext) -> Outbound:
         # The same key, or a second current entry, written by a concurrent request: it won, we change nothing.
         raise UserError(texts.REGISTER_ALREADY) from None
     turn.audit("register_changed", entity="register_entry", entity_id=new_id, pupil_id=pupil_id)
+    kind = parents.register_task_kind(current.status if current else None, status)
+    if kind is not None:
+        await parents.add_task(
+            turn.session,
+            pupil_id=pupil_id,
+            kind=kind,
+            source_entity="register_entry",
+            source_id=new_id,
+            today=today,
+            now=turn.now,
+        )
     return Outbound.card(
         await _pupil_card(turn, pupil_id, message=texts.REGISTER_SAVED, good=True, audit=False)
     )
