@@ -476,3 +476,7 @@ TASK_ALREADY_DONE = "That was already marked done on {date} ({how}) by {by}; not
 TASK_UNKNOWN = "That task was not found, so nothing was changed."
 PUPIL_PARENTS_HEADING = "Parents to inform"
 PUPIL_PARENTS_NONE = "Nothing outstanding."
+REMINDER_PARENTS = "Parents not yet told, overdue ({count})"
+REMINDER_PARENT_LINE = "{what}: due {due}{new}"
+REMINDER_MORE_PARENTS = "…and {count} more. Type **tasks** to see them all."
+DIGEST_PARENT_TASKS_OVERDUE = "Duties to parents overdue"

@@ -698,7 +698,7 @@ class ReminderSent(Base):
             "subject_kind", "subject_id", "stage", "as_of", "recipient_id", name="uq_reminder_sent_key"
         ),
         Index("ix_reminder_sent_school", "school_id", "subject_kind", "subject_id"),
-        CheckConstraint("subject_kind IN ('review', 'referral')", name="subject_kind_known"),
+        CheckConstraint("subject_kind IN ('review', 'referral', 'parent_task')", name="subject_kind_known"),
         CheckConstraint(_in("stage", ReminderStage), name="stage_known"),
     )
 

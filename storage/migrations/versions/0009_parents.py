@@ -4,7 +4,8 @@ Revision ID: 0009
 Revises: 0006
 Create Date: 2026-11-28 09:31:03
 
-New tables only (no change to existing ones), so SQLite needs no table rebuild.
+New tables, and reminder_sent may record a duty to parents as announced (its CHECK widened: on SQLite
+that rebuilds the small reminder_sent table).
 """
 
 from collections.abc import Sequence
@@ -18,7 +19,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+OLD_KINDS = "subject_kind IN ('review', 'referral')"
+NEW_KINDS = "subject_kind IN ('review', 'referral', 'parent_task')"
+
+
+def _subject_kinds(check: str) -> None:
+    with op.batch_alter_table("reminder_sent") as batch:
+        batch.drop_constraint(op.f("ck_reminder_sent_subject_kind_known"), type_="check")
+        batch.create_check_constraint("subject_kind_known", check)
+
+
 def upgrade() -> None:
+    _subject_kinds(NEW_KINDS)
 
     op.create_table(
         "letter_template",
@@ -123,6 +135,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM reminder_sent WHERE subject_kind = 'parent_task'")
+    _subject_kinds(OLD_KINDS)
 
     with op.batch_alter_table("parent_email", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_parent_email_pupil_id"))
