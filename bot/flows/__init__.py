@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.flows import contacts, log, parents, provisions, pupil, refer
 from bot.flows import digest as digest_flow
 from bot.flows import help as help_flow
-from bot.flows import log, parents, provisions, pupil, refer
 from bot.flows import plans as plans_flow
 from bot.flows import register as register_flow
 from bot.flows import reviews as reviews_flow
@@ -20,6 +20,7 @@ ALL = (
     reviews_flow,
     register_flow,
     parents,
+    contacts,
     provisions,
     digest_flow,
 )

@@ -55,3 +55,27 @@ def samples() -> dict[str, dict[str, Any]]:
 
 def test_parents_cards_are_valid_adaptive_cards() -> None:
     assert validate_cards(samples()) == {}
+
+
+def test_contacts_cards_are_valid_adaptive_cards() -> None:
+    from cards.contacts import contacts_card
+    from storage.queries.parents import ContactRow
+
+    rows = [
+        ContactRow(1, "Sara Khan", "Mother", "sara@example.org", "", True),
+        ContactRow(2, "Omar Khan", "Father", "", "01632 960000", False),
+    ]
+    samples = {
+        "empty": contacts_card(pupil_id=1, pupil_name="Amira Khan", rows=[]),
+        "listed": contacts_card(pupil_id=1, pupil_name="Amira Khan", rows=rows, message="Saved", good=True),
+        "editing_with_errors": contacts_card(
+            pupil_id=1,
+            pupil_name="Amira Khan",
+            rows=rows,
+            editing=rows[0],
+            values={"name": "Sara", "relationship": "", "email": "bad", "phone": "", "preferred": "true"},
+            errors={"relationship": texts.CONTACT_RELATIONSHIP_REQUIRED, "email": texts.CONTACT_EMAIL_BAD},
+            message=texts.CONTACT_RELATIONSHIP_REQUIRED,
+        ),
+    }
+    assert validate_cards(samples) == {}
