@@ -14,6 +14,7 @@ from bot.dispatch import Clock, Dispatcher
 from bot.flows import build_router
 from bot.http import build_web_app
 from bot.jobs import Jobs, attach
+from bot.letter_service import LetterDownloads, with_link_secret
 from bot.outbox import OutboxDispatcher, config_from_settings
 from bot.reminders import ReminderPlanner
 from bot.settings import ConfigError, Settings, load_settings
@@ -26,6 +27,7 @@ from storage.queries import audit
 def create_app(
     settings: Settings, *, outgoing_token: TokenProvider | None = None, clock: Clock = utcnow
 ) -> web.Application:
+    settings = with_link_secret(settings)
     engine = db.create_engine(settings.database_url)
     sessions = db.session_factory(engine)
     dispatcher = Dispatcher(build_router(), sessions, settings, clock)
@@ -46,7 +48,8 @@ def create_app(
     async def ready() -> bool:
         return await db.ping(engine)
 
-    app = build_web_app(seam, ready, max_body_bytes=settings.max_body_bytes)
+    letters = LetterDownloads(sessions, settings, clock)
+    app = build_web_app(seam, ready, max_body_bytes=settings.max_body_bytes, letters=letters)
     outbox = OutboxDispatcher(sessions, seam, clock, config_from_settings(settings))
     attach(app, Jobs(ReminderPlanner(sessions, clock), outbox), settings)
 

@@ -505,3 +505,30 @@ CONTACT_PHONE_BAD = "Give a phone number of digits, spaces and + ( ) - only."
 CONTACT_SAVED = "Contact saved."
 CONTACT_REMOVED = "Contact removed."
 CONTACT_UNKNOWN = "That contact was not found for this pupil, so nothing was changed."
+LETTER_SUMMARY = "Letters to a pupil's parents: SEN support, plan summary, review summary (PDF or email)"
+LETTER_USAGE = "letter <pupil> \u00b7 letter template <sen_support|plan_summary|review_summary>"
+LETTER_PICK_TITLE = "Letters for {pupil}'s parents"
+LETTER_PICK_INTRO = "Choose a letter. It is written from what the bot holds, in plain language."
+LETTER_KIND_WORDS = {
+    "sen_support": "Your child is receiving SEN support",
+    "plan_summary": "Support plan summary",
+    "review_summary": "Review summary",
+}
+LETTER_KIND_UNKNOWN = "That letter isn't one I know. Choose sen_support, plan_summary or review_summary."
+LETTER_READY_TITLE = "{letter}: {pupil}"
+LETTER_READY = "Your letter is ready. The download link works for 15 minutes and only for you."
+LETTER_DOWNLOAD = "Download PDF"
+LETTER_EMAIL = "Email to parents\u2026"
+LETTER_NO_PUPIL = "That pupil's records could not be read, so no letter was made."
+LETTER_TEMPLATE_TITLE = "Letter wording: {letter}"
+LETTER_TEMPLATE_INTRO = (
+    "This is your school's wording (Jinja2). You may use these placeholders: {names}. "
+    "Anything else is refused when you save."
+)
+LETTER_TEMPLATE_LABEL = "Template"
+LETTER_TEMPLATE_SAVE = "Save wording"
+LETTER_TEMPLATE_SAVED = "Saved: letters of this kind now use your school's wording."
+LETTER_TEMPLATE_EMPTY = "The template can't be empty."
+LETTER_TEMPLATE_UNKNOWN = "Unknown placeholder \u201c{name}\u201d: it isn't one a letter can use."
+LETTER_TEMPLATE_SYNTAX = "The template has a mistake: {detail}"
+LETTER_TEMPLATE_SENCO_ONLY = "Only the SENCO can change the letters' wording."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flows import contacts, log, parents, provisions, pupil, refer
+from bot.flows import contacts, letters, log, parents, provisions, pupil, refer
 from bot.flows import digest as digest_flow
 from bot.flows import help as help_flow
 from bot.flows import plans as plans_flow
@@ -21,6 +21,7 @@ ALL = (
     register_flow,
     parents,
     contacts,
+    letters,
     provisions,
     digest_flow,
 )

@@ -79,3 +79,37 @@ def test_contacts_cards_are_valid_adaptive_cards() -> None:
         ),
     }
     assert validate_cards(samples) == {}
+
+
+def test_letter_cards_are_valid_adaptive_cards() -> None:
+    from bot import letters
+    from cards.letters import pick_card, ready_card, template_card
+
+    samples = {
+        "pick": pick_card(pupil_id=1, pupil_name="Amira Khan"),
+        "ready": ready_card(
+            pupil_id=1,
+            pupil_name="Amira Khan",
+            kind="sen_support",
+            url="https://x.example/letters/t",
+            can_email=True,
+        ),
+        "ready_no_email": ready_card(
+            pupil_id=1,
+            pupil_name="Amira Khan",
+            kind="review_summary",
+            url="https://x.example/l/t",
+            can_email=False,
+        ),
+        "template": template_card(
+            kind="plan_summary", body="<p>{{ school_name }}</p>", names=letters.ALLOWED_NAMES
+        ),
+        "template_error": template_card(
+            kind="plan_summary",
+            body="{{ pupil_dob }}",
+            names=letters.ALLOWED_NAMES,
+            errors={"body": texts.LETTER_TEMPLATE_UNKNOWN.format(name="pupil_dob")},
+            message=texts.LETTER_TEMPLATE_UNKNOWN.format(name="pupil_dob"),
+        ),
+    }
+    assert validate_cards(samples) == {}
