@@ -813,7 +813,9 @@ class LetterTemplate(Base):
 
 class ParentEmail(Base):
     """One letter emailed through Microsoft Graph: the row exists before the send, `send_key` is UNIQUE,
-    so a second press of Send (or a retry) finds it and sends nothing."""
+    so a second press of Send (or a retry) finds it and sends nothing. The sender job claims a row with
+    UPDATE ... WHERE status = 'pending' and commits before calling Graph: at most one attempt per row; a
+    timeout leaves it 'unknown' (never sent again automatically)."""
 
     __tablename__ = "parent_email"
 
@@ -823,11 +825,12 @@ class ParentEmail(Base):
     task_id: Mapped[int | None] = mapped_column(ForeignKey("parent_task.id"))
     kind: Mapped[str] = mapped_column(String(32))
     requested_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    status: Mapped[str] = mapped_column(String(16), default="sending")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
-        CheckConstraint("status IN ('sending', 'sent', 'failed', 'unknown')", name="status_known"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'unknown')", name="status_known"),
+        Index("ix_parent_email_pending", "status", "created_at"),
     )

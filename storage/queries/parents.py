@@ -19,7 +19,15 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.policy import PupilScope
-from storage.models import LetterTemplate, ParentContact, ParentTask, ParentTaskKind, Pupil, Staff
+from storage.models import (
+    LetterTemplate,
+    ParentContact,
+    ParentEmail,
+    ParentTask,
+    ParentTaskKind,
+    Pupil,
+    Staff,
+)
 from storage.queries.pupils import visible
 
 # A duty to parents is overdue two weeks after the change that gave rise to it.
@@ -297,3 +305,104 @@ async def save_template(
     else:
         existing.body, existing.updated_by, existing.updated_at = body, by, now
     await session.flush()
+
+
+# --- letters emailed through Microsoft Graph ---
+
+LETTER_TASK = {
+    "sen_support": ParentTaskKind.INFORM_SEN_SUPPORT,
+    "plan_summary": ParentTaskKind.INFORM_PLAN_CHANGE,
+    "review_summary": ParentTaskKind.SHARE_REVIEW_OUTCOME,
+}
+
+
+async def request_email(
+    session: AsyncSession, *, key: str, pupil_id: int, kind: str, by: int, now: dt.datetime
+) -> bool:
+    """Queue one letter for sending; False when this key was used already (a second press)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(ParentEmail)
+        .values(send_key=key, pupil_id=pupil_id, kind=kind, requested_by=by, status="pending", created_at=now)
+        .on_conflict_do_nothing(index_elements=[ParentEmail.send_key])
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+async def email_status(session: AsyncSession, key: str) -> str | None:
+    return await session.scalar(select(ParentEmail.status).where(ParentEmail.send_key == key))
+
+
+@dataclass(frozen=True)
+class EmailJob:
+    id: int
+    pupil_id: int
+    school_id: int
+    kind: str
+    requested_by: int
+
+
+async def claim_email(session: AsyncSession) -> EmailJob | None:
+    """Take the oldest pending letter (pending → sending); None when there is none or another took it."""
+    row = (
+        await session.execute(
+            select(
+                ParentEmail.id,
+                ParentEmail.pupil_id,
+                Pupil.school_id,
+                ParentEmail.kind,
+                ParentEmail.requested_by,
+            )
+            .join(Pupil, Pupil.id == ParentEmail.pupil_id)
+            .where(ParentEmail.status == "pending")
+            .order_by(ParentEmail.created_at, ParentEmail.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    result = await session.execute(
+        update(ParentEmail)
+        .where(ParentEmail.id == row[0], ParentEmail.status == "pending")
+        .values(status="sending")
+    )
+    assert isinstance(result, CursorResult)
+    return EmailJob(*row) if result.rowcount == 1 else None
+
+
+async def finish_email(
+    session: AsyncSession, *, email_id: int, status: str, now: dt.datetime, error: str | None = None
+) -> None:
+    await session.execute(
+        update(ParentEmail)
+        .where(ParentEmail.id == email_id, ParentEmail.status == "sending")
+        .values(status=status, sent_at=now if status == "sent" else None, last_error=error)
+    )
+
+
+async def close_task_by_email(
+    session: AsyncSession, *, pupil_id: int, kind: str, by: int, today: dt.date, now: dt.datetime
+) -> int | None:
+    """Mark the pupil's open task for this letter done by email (sent time in done_recorded_at)."""
+    task_id = await session.scalar(
+        select(ParentTask.id).where(
+            ParentTask.pupil_id == pupil_id,
+            ParentTask.kind == LETTER_TASK[kind].value,
+            ParentTask.done_at.is_(None),
+        )
+    )
+    if task_id is None:
+        return None
+    await mark_done(session, task_id=task_id, done_at=today, how="email", by=by, now=now)
+    await session.execute(
+        update(ParentEmail)
+        .where(
+            ParentEmail.pupil_id == pupil_id,
+            ParentEmail.status == "sent",
+            ParentEmail.task_id.is_(None),
+            ParentEmail.kind == kind,
+        )
+        .values(task_id=task_id)
+    )
+    return task_id

@@ -118,7 +118,8 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=200), nullable=True),
         sa.CheckConstraint(
-            "status IN ('sending', 'sent', 'failed', 'unknown')", name=op.f("ck_parent_email_status_known")
+            "status IN ('pending', 'sending', 'sent', 'failed', 'unknown')",
+            name=op.f("ck_parent_email_status_known"),
         ),
         sa.ForeignKeyConstraint(["pupil_id"], ["pupil.id"], name=op.f("fk_parent_email_pupil_id_pupil")),
         sa.ForeignKeyConstraint(
@@ -132,6 +133,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("parent_email", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_parent_email_pupil_id"), ["pupil_id"], unique=False)
+        batch_op.create_index("ix_parent_email_pending", ["status", "created_at"], unique=False)
 
 
 def downgrade() -> None:
@@ -139,6 +141,7 @@ def downgrade() -> None:
     _subject_kinds(OLD_KINDS)
 
     with op.batch_alter_table("parent_email", schema=None) as batch_op:
+        batch_op.drop_index("ix_parent_email_pending")
         batch_op.drop_index(batch_op.f("ix_parent_email_pupil_id"))
 
     op.drop_table("parent_email")
