@@ -91,3 +91,10 @@ class GraphMailer:
         except httpx.TransportError:
             # The request never reached Graph (connection refused, DNS): nothing was sent.
             raise MailRefused(None) from None
+
+
+def credential_from_settings(tenant_id: str, client_id: str, secret: str) -> Any:
+    """The bot's own app registration (single tenant) with the Mail.Send application permission."""
+    from azure.identity.aio import ClientSecretCredential
+
+    return ClientSecretCredential(tenant_id=tenant_id, client_id=client_id, client_secret=secret)

@@ -532,3 +532,26 @@ LETTER_TEMPLATE_EMPTY = "The template can't be empty."
 LETTER_TEMPLATE_UNKNOWN = "Unknown placeholder \u201c{name}\u201d: it isn't one a letter can use."
 LETTER_TEMPLATE_SYNTAX = "The template has a mistake: {detail}"
 LETTER_TEMPLATE_SENCO_ONLY = "Only the SENCO can change the letters' wording."
+MAIL_PREVIEW_TITLE = "Email this letter? {letter}"
+MAIL_PREVIEW_TO = "To"
+MAIL_PREVIEW_FROM = "From"
+MAIL_PREVIEW_SUBJECT = "Subject"
+MAIL_PREVIEW_NOTE = "Nothing is sent until you press Send. It goes once, to the contacts listed."
+MAIL_SEND = "Send"
+MAIL_NO_CONTACT = (
+    "No email address is recorded for {pupil}'s parents, so nothing was sent. "
+    "The SENCO can add one with **contacts {pupil}**."
+)
+MAIL_OFF = "Email is not set up for this school (no mailbox configured), so nothing was sent."
+MAIL_QUEUED = "Sending now. I'll tell you here when it has gone."
+MAIL_ALREADY = "That letter was already sent (or is being sent); it is not sent twice."
+MAIL_SENT = "Sent: \u201c{letter}\u201d for {pupil} to {count} parent contact(s). The task is marked done."
+MAIL_REFUSED = (
+    "Microsoft 365 refused the email for {pupil} (busy or not allowed), so nothing was sent. "
+    "Ask for the letter again to retry."
+)
+MAIL_UNKNOWN = (
+    "Microsoft 365 didn't answer in time, so I can't tell whether the email for {pupil} went. "
+    "I won't send it again by myself: check the mailbox's Sent Items before resending."
+)
+MAIL_SUBJECT = "{letter}: {pupil} ({school})"

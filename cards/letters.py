@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot import texts
-from cards.common import Card, card, paragraph, submit, title
+from cards.common import Card, card, facts, paragraph, submit, title
 from cards.forms import banner, text_input
 from cards.verbs import Verb
 
@@ -54,3 +54,37 @@ def template_card(
         "body", texts.LETTER_TEMPLATE_LABEL, body, max_length=TEMPLATE_LIMIT, multiline=True, errors=errors
     )
     return card(blocks, [submit(texts.LETTER_TEMPLATE_SAVE, Verb.LETTER_TEMPLATE_SAVE, {"kind": kind})])
+
+
+def preview_card(
+    *,
+    pupil_id: int,
+    pupil_name: str,
+    kind: str,
+    mailbox: str,
+    to: list[tuple[str, str]],
+    subject: str,
+    key: str,
+) -> Card:
+    return card(
+        [
+            title(texts.MAIL_PREVIEW_TITLE.format(letter=texts.LETTER_KIND_WORDS[kind])),
+            facts(
+                [
+                    (texts.MAIL_PREVIEW_FROM, mailbox),
+                    (texts.MAIL_PREVIEW_TO, "; ".join(f"{n} <{e}>" for n, e in to)),
+                    (texts.MAIL_PREVIEW_SUBJECT, subject),
+                ]
+            ),
+            paragraph(texts.MAIL_PREVIEW_NOTE, subtle=True),
+        ],
+        [
+            submit(
+                texts.MAIL_SEND,
+                Verb.LETTER_SEND,
+                {"pupil_id": pupil_id, "kind": kind, "key": key},
+                style="positive",
+            ),
+            submit(texts.LETTER_DOWNLOAD, Verb.LETTER_MAKE, {"pupil_id": pupil_id, "kind": kind}),
+        ],
+    )

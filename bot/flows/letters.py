@@ -7,6 +7,8 @@ nothing about a pupil lies around in files; each letter made is audited (ids onl
 
 from __future__ import annotations
 
+import uuid
+
 from bot import forms, letters, texts
 from bot.core import Outbound, UserError
 from bot.dispatch import TurnContext
@@ -15,6 +17,7 @@ from bot.letter_service import letter_html, link_base, link_secret
 from bot.policy import LETTER_WRITERS, may_edit_letters, plan_scope
 from bot.router import Router
 from cards import letters as cards
+from cards.common import notice
 from cards.verbs import Verb
 from storage.queries import parents
 from storage.queries.register import pupil_name
@@ -29,6 +32,53 @@ def register(router: Router) -> None:
     router.verb(Verb.LETTER_PICK, roles=LETTER_WRITERS)(pick)
     router.verb(Verb.LETTER_MAKE, roles=LETTER_WRITERS)(make)
     router.verb(Verb.LETTER_TEMPLATE_SAVE, roles=LETTER_WRITERS)(save_template)
+    router.verb(Verb.LETTER_SEND_PREVIEW, roles=LETTER_WRITERS)(preview_email)
+    router.verb(Verb.LETTER_SEND, roles=LETTER_WRITERS)(send_email)
+
+
+async def _recipients(turn: TurnContext, pupil_id: int) -> list[tuple[str, str]]:
+    """The pupil's recorded contacts with an email; a missing one is a clear message, nothing sent."""
+    if not turn.settings.mail_from:
+        raise UserError(texts.MAIL_OFF)
+    to = [(c.name, c.email) for c in await parents.contacts(turn.session, pupil_id) if c.email]
+    if not to:
+        raise UserError(texts.MAIL_NO_CONTACT.format(pupil=await pupil_name(turn.session, pupil_id)))
+    return to
+
+
+async def preview_email(turn: TurnContext) -> Outbound:
+    pupil_id = await pupil_from_card(turn, plan_scope(turn.actor), turn.inbound.data, "letter_email_preview")
+    kind = _kind(turn.inbound.data.get("kind"))
+    to = await _recipients(turn, pupil_id)
+    name = await pupil_name(turn.session, pupil_id)
+    turn.audit("letter_email_previewed", entity="letter", entity_id=kind, pupil_id=pupil_id)
+    return Outbound.card(
+        cards.preview_card(
+            pupil_id=pupil_id,
+            pupil_name=name,
+            kind=kind,
+            mailbox=turn.settings.mail_from,
+            to=to,
+            subject=texts.MAIL_SUBJECT.format(
+                letter=letters.LETTER_TITLES[kind], pupil=name.split(" ")[0], school=turn.school_name
+            ),
+            key=uuid.uuid4().hex,
+        )
+    )
+
+
+async def send_email(turn: TurnContext) -> Outbound:
+    data = turn.inbound.data
+    pupil_id = await pupil_from_card(turn, plan_scope(turn.actor), data, "letter_email_send")
+    kind = _kind(data.get("kind"))
+    key = forms.card_key(data)
+    await _recipients(turn, pupil_id)
+    if not await parents.request_email(
+        turn.session, key=key, pupil_id=pupil_id, kind=kind, by=turn.actor.staff_id, now=turn.now
+    ):
+        raise UserError(texts.MAIL_ALREADY)
+    turn.audit("letter_email_requested", entity="letter", entity_id=kind, pupil_id=pupil_id)
+    return Outbound.card(notice(texts.MAIL_QUEUED))
 
 
 async def letter_command(turn: TurnContext) -> Outbound:
