@@ -113,3 +113,18 @@ def test_letter_cards_are_valid_adaptive_cards() -> None:
         ),
     }
     assert validate_cards(samples) == {}
+
+
+def test_email_preview_card_is_valid() -> None:
+    from cards.letters import preview_card
+
+    card = preview_card(
+        pupil_id=1,
+        pupil_name="Amira Khan",
+        kind="review_summary",
+        mailbox="senco@school.example",
+        to=[("Sara Khan", "sara@example.org"), ("Omar Khan", "omar@example.org")],
+        subject="How your child's plan went: Amira (Oakfield Primary)",
+        key="a" * 32,
+    )
+    assert validate_cards({"preview": card}) == {}
