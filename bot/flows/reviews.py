@@ -279,6 +279,16 @@ async def next_cycle(turn: TurnContext) -> Outbound:
     except IntegrityError:
         raise UserError(texts.NEXT_CYCLE_STALE) from None
     turn.audit("plan_cycle_started", entity="support_plan", entity_id=new_id, pupil_id=pupil_id)
+    await parents.add_task(
+        turn.session,
+        pupil_id=pupil_id,
+        kind=ParentTaskKind.INFORM_PLAN_CHANGE,
+        source_entity="support_plan",
+        source_id=new_id,
+        revision=1,
+        today=await school_today(turn),
+        now=turn.now,
+    )
     return Outbound.card(
         await current_plan_card(
             turn,

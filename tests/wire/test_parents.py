@@ -218,3 +218,22 @@ async def test_the_pupil_summary_shows_open_tasks(sen_bot: BotUnderTest) -> None
     await close(sen_bot, task.id, pupil.id)
     card = await press(sen_bot, {"verb": Verb.PUPIL_SHOW.value, "pupil": pupil.id}, user=act.TEACHER)
     assert texts.PUPIL_PARENTS_NONE in card_texts(card)
+
+
+async def test_starting_the_next_cycle_is_a_plan_change_for_the_parents(sen_bot: BotUnderTest) -> None:
+    pupil = await pupil_with_status(sen_bot, "K", teacher=act.TEACHER)
+    await draft_plan(sen_bot, pupil.id)
+    [plan_task] = await tasks_of(sen_bot, pupil.id)
+    await close(sen_bot, plan_task.id, pupil.id)
+    form = await review_form(sen_bot, pupil.id)
+    ids = await outcome_ids(sen_bot, plan_task.source_id)
+    card = await press(sen_bot, {**form, **judged(ids, ["met", "not_met"])})
+    [start] = actions(card, Verb.REVIEW_NEXT_CYCLE.value)
+    await press(sen_bot, {**start, "carry": str(ids[1])})
+    tasks = await tasks_of(sen_bot, pupil.id)
+    assert [(t.kind, t.done_at is None) for t in tasks] == [
+        ("inform_plan_change", False),
+        ("share_review_outcome", True),
+        ("inform_plan_change", True),
+    ]
+    assert tasks[2].source_id != plan_task.source_id
