@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -14,8 +15,11 @@ from bot import logs
 from bot.digest_planner import plan_weekly_digests
 from bot.dispatch import Clock, Dispatcher
 from bot.flows import build_router
+from bot.graph_mail import GraphMailer, credential_from_settings
 from bot.http import build_web_app
 from bot.jobs import DIGEST_JOB, Jobs, attach
+from bot.letter_service import LetterDownloads, with_link_secret
+from bot.mail_sender import MailSender
 from bot.outbox import OutboxDispatcher, config_from_settings
 from bot.reminders import ReminderPlanner
 from bot.settings import ConfigError, Settings, load_settings
@@ -26,8 +30,13 @@ from storage.queries import audit
 
 
 def create_app(
-    settings: Settings, *, outgoing_token: TokenProvider | None = None, clock: Clock = utcnow
+    settings: Settings,
+    *,
+    outgoing_token: TokenProvider | None = None,
+    clock: Clock = utcnow,
+    graph_credential: Any | None = None,
 ) -> web.Application:
+    settings = with_link_secret(settings)
     engine = db.create_engine(settings.database_url)
     sessions = db.session_factory(engine)
     dispatcher = Dispatcher(build_router(), sessions, settings, clock)
@@ -48,12 +57,22 @@ def create_app(
     async def ready() -> bool:
         return await db.ping(engine)
 
-    app = build_web_app(seam, ready, max_body_bytes=settings.max_body_bytes)
+    letters = LetterDownloads(sessions, settings, clock)
+    app = build_web_app(seam, ready, max_body_bytes=settings.max_body_bytes, letters=letters)
     outbox = OutboxDispatcher(sessions, seam, clock, config_from_settings(settings))
     planners: dict[str, Callable[[], Awaitable[object]]] = {
         DIGEST_JOB: lambda: plan_weekly_digests(sessions, clock())
     }
-    attach(app, Jobs(ReminderPlanner(sessions, clock), outbox, planners), settings)
+    mail = None
+    if settings.mail_from:
+        credential = graph_credential or credential_from_settings(
+            min(settings.tenant_ids, default=""), settings.app_id, settings.app_password.get_secret_value()
+        )
+        mailer = GraphMailer(
+            credential, base_url=settings.graph_base_url, timeout_seconds=settings.graph_timeout_seconds
+        )
+        mail = MailSender(sessions, mailer, settings.mail_from, clock)
+    attach(app, Jobs(ReminderPlanner(sessions, clock), outbox, planners=planners, mail=mail), settings)
 
     async def dispose(_app: web.Application) -> None:
         await seam.close()

@@ -1,4 +1,4 @@
-"""The web edge: /api/messages, /healthz, /readyz, and one log line per request.
+"""The web edge: /api/messages, /healthz, /readyz, /letters/{token}, and one log line per request.
 
 Why these checks live here, before the seam: a body that is too big (413), not JSON or not an object
 (400) is refused before any SDK code or handler runs, and no such request can end in a 500.
@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 
+from bot.letter_service import LetterDownloads
 from bot.teams import TeamsSeam, new_correlation_id
 
 log = structlog.get_logger("senbot.http")
@@ -21,6 +22,7 @@ SEAM_KEY = web.AppKey("seam", TeamsSeam)
 READY_KEY: web.AppKey[Ready] = web.AppKey("ready")
 MAX_BODY_KEY = web.AppKey("max_body", int)
 CORRELATION_KEY = web.RequestKey("correlation_id", str)
+LETTERS_KEY = web.AppKey("letters", LetterDownloads)
 
 
 @web.middleware
@@ -44,10 +46,12 @@ async def access_log(
         return web.json_response({"error": "internal", "correlation_id": correlation_id}, status=500)
     finally:
         # Method, path, status and timing only: never bodies, tokens or names.
+        # The route's pattern, not the path: a letter link's token must not reach the logs.
+        route = request.match_info.route.resource
         log.info(
             "request",
             method=request.method,
-            path=request.path,
+            path=route.canonical if route is not None else request.path,
             status=status,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
@@ -88,7 +92,24 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "database unreachable"}, status=503)
 
 
-def build_web_app(seam: TeamsSeam, ready: Ready, *, max_body_bytes: int) -> web.Application:
+async def letter(request: web.Request) -> web.Response:
+    """A letter's PDF for a signed, short-lived link (bot/letter_service.py); 403 tampered, 410 expired."""
+    found = await request.app[LETTERS_KEY].download(request.match_info["token"])
+    if found.pdf is None:
+        return web.Response(status=found.status, headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=found.pdf,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def build_web_app(
+    seam: TeamsSeam, ready: Ready, *, max_body_bytes: int, letters: LetterDownloads | None = None
+) -> web.Application:
     app = web.Application(middlewares=[access_log], client_max_size=max_body_bytes)
     app[SEAM_KEY] = seam
     app[READY_KEY] = ready
@@ -96,4 +117,7 @@ def build_web_app(seam: TeamsSeam, ready: Ready, *, max_body_bytes: int) -> web.
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if letters is not None:
+        app[LETTERS_KEY] = letters
+        app.router.add_get("/letters/{token}", letter)
     return app

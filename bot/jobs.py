@@ -19,6 +19,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.mail_sender import MailSender
 from bot.outbox import OutboxDispatcher
 from bot.reminders import ReminderPlanner
 from bot.settings import Settings
@@ -28,6 +29,7 @@ log = structlog.get_logger(__name__)
 PLANNER_JOB = "reminders_planner"
 DISPATCHER_JOB = "outbox_dispatcher"
 DIGEST_JOB = "weekly_digest_planner"
+MAIL_JOB = "letter_mail"
 DRAIN_BATCHES = 20
 
 
@@ -39,6 +41,8 @@ class Jobs:
     dispatcher: OutboxDispatcher
     # Other planners that enqueue into the outbox on the same cadence (e.g. the weekly digest), by job id.
     planners: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
+    # Letters to parents by email (bot/mail_sender.py); None when no school mailbox is configured.
+    mail: MailSender | None = None
     scheduler: AsyncIOScheduler | None = None
     in_flight: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -96,6 +100,16 @@ def build_scheduler(jobs: Jobs, settings: Settings, *, now: dt.datetime) -> Asyn
         misfire_grace_time=int(max(settings.dispatcher_interval_seconds * 10, 60)),
         next_run_time=now,
     )
+    if jobs.mail is not None:
+        scheduler.add_job(
+            _logged(jobs, MAIL_JOB, jobs.mail.run_once),
+            IntervalTrigger(seconds=settings.dispatcher_interval_seconds, timezone=dt.UTC),
+            id=MAIL_JOB,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(max(settings.dispatcher_interval_seconds * 10, 60)),
+            next_run_time=now,
+        )
     return scheduler
 
 

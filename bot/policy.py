@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from storage.models import Role
 
@@ -150,3 +151,35 @@ def may_decide_concern(actor: Actor, school_id: int) -> bool:
 
 def may_view_concern(actor: Actor, school_id: int, raised_by: int) -> bool:
     return may_view_referral(actor, school_id, raised_by)
+
+
+# --- parents ---
+# Duties to parents: the class teacher (their pupils) and the SENCO (the school's) see and close them.
+PARENT_TASK_USERS = frozenset({Role.TEACHER, Role.SENCO})
+# Parent contacts and the school's letter wording are kept by the SENCO.
+PARENT_CONTACT_KEEPERS = frozenset({Role.SENCO})
+
+
+class StaffAccessLike(Protocol):
+    @property
+    def staff_id(self) -> int: ...
+    @property
+    def school_id(self) -> int: ...
+    @property
+    def roles(self) -> frozenset[Role]: ...
+
+
+# Letters: the pupil's class teacher or the SENCO asks for one (plan_scope: whole school for the SENCO).
+LETTER_WRITERS = frozenset({Role.TEACHER, Role.SENCO})
+
+
+def plan_scope_of(access: StaffAccessLike) -> PupilScope:
+    """plan_scope for a person known by id only (a download link), with their current roles."""
+    return PupilScope(
+        school_id=access.school_id, staff_id=access.staff_id, whole_school=Role.SENCO in access.roles
+    )
+
+
+def may_edit_letters(actor: Actor) -> bool:
+    """The school's letter wording is the SENCO's."""
+    return actor.has_any(PARENT_CONTACT_KEEPERS)

@@ -12,7 +12,8 @@ Why this design (DESIGN.md, "Exactly once" and "Scheduled work across replicas")
 - reviews have three stages: due soon (within the next N school days), due today, overdue;
 - weekends and the school's closure days are not school days: nothing is planned on them and the
   horizon skips them.
-The SENCO's card covers the whole school and the stalled referrals; a class teacher's card covers the
+The SENCO's card covers the whole school, the stalled referrals and the overdue duties to parents
+(each announced once, like a review's stage); a class teacher's card covers the
 reviews of their own pupils (teachers also hear when one of them goes overdue: they hold the review).
 """
 
@@ -27,7 +28,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards.common import Card
-from cards.reminders import ReferralLine, ReviewLine, reminder_card
+from cards.reminders import ParentTaskLine, ReferralLine, ReviewLine, reminder_card
 from storage.models import ReminderStage
 from storage.queries import audit, outbox
 from storage.queries import reminders as queries
@@ -142,6 +143,7 @@ class ReminderPlanner:
         not_moved_since = now - dt.timedelta(weeks=school.referral_stall_weeks)
         stalled = await queries.stalled_referrals(session, school.id, not_moved_since=not_moved_since)
         sencos = await queries.sencos(session, school.id, today=today)
+        parent_tasks = await queries.overdue_parent_tasks(session, school.id, today=today)
 
         reviews: dict[int, _Review] = {}
         teachers_of: dict[int, set[int]] = {}
@@ -161,12 +163,17 @@ class ReminderPlanner:
 
         wanted: dict[int, list[queries.Announcement]] = {}
         for staff_id in sencos:
-            wanted[staff_id] = [
-                ("review", v.review_id, v.stage.value, v.due_on, staff_id) for v in reviews.values()
-            ] + [
-                ("referral", s.referral_id, ReminderStage.STALLED.value, s.updated_at.date(), staff_id)
-                for s in stalled
-            ]
+            wanted[staff_id] = (
+                [("review", v.review_id, v.stage.value, v.due_on, staff_id) for v in reviews.values()]
+                + [
+                    ("referral", s.referral_id, ReminderStage.STALLED.value, s.updated_at.date(), staff_id)
+                    for s in stalled
+                ]
+                + [
+                    ("parent_task", t.task_id, ReminderStage.OVERDUE.value, t.due_on, staff_id)
+                    for t in parent_tasks
+                ]
+            )
         for staff_id, ids in teachers_of.items():
             if staff_id in wanted:
                 continue  # a SENCO who also teaches gets one card: the whole-school one
@@ -175,7 +182,9 @@ class ReminderPlanner:
             ]
         if not any(wanted.values()):
             return
-        told = await queries.announced(session, school.id, until=horizon, not_moved_since=not_moved_since)
+        told = await queries.announced(
+            session, school.id, until=horizon, not_moved_since=not_moved_since, today=today
+        )
 
         cards: list[outbox.Notification] = []
         fresh_of: dict[str, list[queries.Announcement]] = {}
@@ -191,6 +200,7 @@ class ReminderPlanner:
                 announcements=wanted[staff_id],
                 reviews=reviews,
                 stalled=stalled,
+                parent_tasks=parent_tasks,
                 is_new={(a[0], a[1]) for a in fresh},
             )
             cards.append(
@@ -235,6 +245,7 @@ class ReminderPlanner:
         announcements: list[queries.Announcement],
         reviews: dict[int, _Review],
         stalled: list[queries.StalledReferralRow],
+        parent_tasks: list[queries.OverdueParentTaskRow],
         is_new: set[tuple[str, int]],
     ) -> Card:
         mine = {a[1] for a in announcements if a[0] == "review"}
@@ -268,4 +279,15 @@ class ReminderPlanner:
             due_soon=lines[ReminderStage.DUE_SOON],
             stalled=referral_lines if for_senco else (),
             stall_weeks=stall_weeks,
+            parent_tasks=[
+                ParentTaskLine(
+                    f"{t.given_name} {t.family_name}",
+                    t.kind,
+                    t.due_on,
+                    ("parent_task", t.task_id) in is_new,
+                )
+                for t in parent_tasks
+            ]
+            if for_senco
+            else (),
         )

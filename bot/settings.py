@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     dispatcher_interval_seconds: float = Field(default=3.0, gt=0)
     planner_interval_seconds: float = Field(default=300.0, gt=0)
 
+    # Letters to parents (bot/letters.py). Download links are signed with this secret (else the app
+    # password; in local mode a secret made at start, so links die with the process).
+    letter_link_secret: SecretStr = SecretStr("")
+    # The school mailbox letters are emailed from through Microsoft Graph; empty turns email off.
+    mail_from: str = ""
+    # Microsoft Graph's address; tests point it at a loopback fake.
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    graph_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+
     @model_validator(mode="after")
     def _check_mode(self) -> Settings:
         if self.app_id:

@@ -140,6 +140,7 @@ def _reviews(d: Digest) -> list[Card]:
                 (texts.DIGEST_REVIEWS_HELD, str(r.held_this_week)),
                 (texts.DIGEST_REVIEWS_DUE, str(r.due_next_week)),
                 (texts.DIGEST_REVIEWS_OVERDUE, str(r.overdue)),
+                (texts.DIGEST_PARENT_TASKS_OVERDUE, str(d.parent_tasks_overdue)),
             ]
         ),
     ]

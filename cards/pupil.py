@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from bot import texts
 from cards.common import Card, card, facts, heading, paragraph, submit, title
 from cards.concern import concern_action
 from cards.log import day, log_button, money
+from cards.parents import task_line, task_rows
 from cards.verbs import Verb
+from storage.queries.parents import TaskRow
 from storage.queries.pupil_summary import PupilSummary
 from storage.queries.pupils import PupilRow
 
@@ -46,7 +49,14 @@ def pick_card(rows: Sequence[PupilRow], *, more: bool) -> Card:
 
 
 def summary_card(
-    s: PupilSummary, *, show_costs: bool, can_log: bool, can_raise_concern: bool = False
+    s: PupilSummary,
+    *,
+    show_costs: bool,
+    can_log: bool,
+    can_raise_concern: bool = False,
+    parent_tasks: Sequence[TaskRow] = (),
+    can_close_tasks: bool = False,
+    today: dt.date | None = None,
 ) -> Card:
     body: list[Card] = [
         title(s.name),
@@ -80,6 +90,14 @@ def summary_card(
         )
     else:
         body.append(paragraph(texts.PUPIL_NO_SESSIONS, subtle=True))
+    body.append(heading(texts.PUPIL_PARENTS_HEADING))
+    if not parent_tasks:
+        body.append(paragraph(texts.PUPIL_PARENTS_NONE, subtle=True))
+    elif can_close_tasks and today is not None:
+        body.extend(task_rows(parent_tasks, today, with_pupil=False))
+    else:
+        day_of = today or dt.date.min
+        body.extend(paragraph(task_line(t, day_of, with_pupil=False)) for t in parent_tasks)
     actions = [log_button({"pupil": s.id})] if can_log else []
     if can_raise_concern and s.status == "N":
         # Only for pupils not on the register: a concern is how a teacher asks for one to be added.

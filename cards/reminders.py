@@ -92,6 +92,36 @@ def _referral_section(label: str, lines: Sequence[ReferralLine], cap: int) -> li
     return body
 
 
+@dataclass(frozen=True)
+class ParentTaskLine:
+    pupil_name: str
+    kind: str
+    due_on: dt.date
+    new: bool
+
+
+def _parent_section(lines: Sequence[ParentTaskLine], cap: int) -> list[Card]:
+    if not lines:
+        return []
+    body = [
+        heading(texts.REMINDER_PARENTS.format(count=len(lines))),
+        facts(
+            (
+                line.pupil_name,
+                texts.REMINDER_PARENT_LINE.format(
+                    what=texts.PARENT_TASK_WORDS.get(line.kind, line.kind),
+                    due=_day(line.due_on),
+                    new=_new(line.new),
+                ),
+            )
+            for line in lines[:cap]
+        ),
+    ]
+    if len(lines) > cap:
+        body.append(paragraph(texts.REMINDER_MORE_PARENTS.format(count=len(lines) - cap), subtle=True))
+    return body
+
+
 def reminder_card(
     *,
     for_senco: bool,
@@ -102,6 +132,7 @@ def reminder_card(
     due_soon: Sequence[ReviewLine],
     stalled: Sequence[ReferralLine] = (),
     stall_weeks: int = 6,
+    parent_tasks: Sequence[ParentTaskLine] = (),
     cap: int = DEFAULT_CAP,
 ) -> Card:
     """The SENCO's whole-school card (with stalled referrals) or a teacher's card for their pupils."""
@@ -118,5 +149,6 @@ def reminder_card(
         body += _referral_section(
             texts.REMINDER_STALLED.format(weeks=stall_weeks, count=len(stalled)), stalled, cap
         )
+        body += _parent_section(parent_tasks, cap)
     body.append(paragraph(texts.REMINDER_FOOTER, subtle=True))
     return card(body)

@@ -54,3 +54,15 @@ class Verb(StrEnum):
     CONCERN_ACCEPT = "concern_accept"
     CONCERN_DECLINE = "concern_decline"
     CONCERN_REFRESH = "concern_refresh"
+
+    # parents (bot/flows/parents.py)
+    TASK_DONE_FORM = "task_done_form"
+    TASK_DONE = "task_done"
+    CONTACTS_SHOW = "contacts_show"
+    CONTACT_SAVE = "contact_save"
+    CONTACT_REMOVE = "contact_remove"
+    LETTER_PICK = "letter_pick"
+    LETTER_MAKE = "letter_make"
+    LETTER_TEMPLATE_SAVE = "letter_template_save"
+    LETTER_SEND_PREVIEW = "letter_send_preview"
+    LETTER_SEND = "letter_send"

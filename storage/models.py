@@ -733,7 +733,7 @@ class ReminderSent(Base):
             "subject_kind", "subject_id", "stage", "as_of", "recipient_id", name="uq_reminder_sent_key"
         ),
         Index("ix_reminder_sent_school", "school_id", "subject_kind", "subject_id"),
-        CheckConstraint("subject_kind IN ('review', 'referral')", name="subject_kind_known"),
+        CheckConstraint("subject_kind IN ('review', 'referral', 'parent_task')", name="subject_kind_known"),
         CheckConstraint(_in("stage", ReminderStage), name="stage_known"),
     )
 
@@ -761,3 +761,111 @@ class AuditEvent(Base):
     correlation_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_at", "at"),)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parents: the school's duties to them, their contacts, the letters sent to them
+
+
+class ParentTaskKind(StrEnum):
+    INFORM_SEN_SUPPORT = "inform_sen_support"
+    INFORM_PLAN_CHANGE = "inform_plan_change"
+    SHARE_REVIEW_OUTCOME = "share_review_outcome"
+
+
+class ParentContactHow(StrEnum):
+    MEETING = "meeting"
+    LETTER = "letter"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class ParentTask(Base):
+    """A duty to parents, created in the same transaction as the change that gives rise to it.
+
+    `trigger_key` (kind:entity:id) is UNIQUE: a trigger replayed by a retry or a second replica creates
+    one task. Open until `done_at` is set (how, by whom)."""
+
+    __tablename__ = "parent_task"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    source_entity: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    trigger_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    done_at: Mapped[dt.date | None] = mapped_column(Date)
+    done_how: Mapped[str | None] = mapped_column(String(16))
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    done_recorded_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", ParentTaskKind), name="kind_known"),
+        CheckConstraint(f"done_how IS NULL OR {_in('done_how', ParentContactHow)}", name="how_known"),
+        CheckConstraint("(done_at IS NULL) = (done_how IS NULL)", name="done_complete"),
+        # Open tasks of a school by due date: the `tasks` list, the reminders and the digest read this.
+        Index("ix_parent_task_open", "school_id", "done_at", "due_on"),
+    )
+
+
+class ParentContact(Base):
+    """A pupil's parent or carer whom letters may go to (entered by the SENCO until roster import exists)."""
+
+    __tablename__ = "parent_contact"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    preferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LetterKind(StrEnum):
+    SEN_SUPPORT = "sen_support"
+    PLAN_SUMMARY = "plan_summary"
+    REVIEW_SUMMARY = "review_summary"
+
+
+class LetterTemplate(Base):
+    """A school's own wording of a letter (a Jinja2 template, validated when saved); else the default."""
+
+    __tablename__ = "letter_template"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint(_in("kind", LetterKind), name="kind_known"),)
+
+
+class ParentEmail(Base):
+    """One letter emailed through Microsoft Graph: the row exists before the send, `send_key` is UNIQUE,
+    so a second press of Send (or a retry) finds it and sends nothing. The sender job claims a row with
+    UPDATE ... WHERE status = 'pending' and commits before calling Graph: at most one attempt per row; a
+    timeout leaves it 'unknown' (never sent again automatically)."""
+
+    __tablename__ = "parent_email"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    send_key: Mapped[str] = mapped_column(String(64), unique=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("parent_task.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'unknown')", name="status_known"),
+        Index("ix_parent_email_pending", "status", "created_at"),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flows import concern, log, provisions, pupil, refer
+from bot.flows import concern, contacts, letters, log, parents, provisions, pupil, refer
 from bot.flows import digest as digest_flow
 from bot.flows import help as help_flow
 from bot.flows import plans as plans_flow
@@ -20,6 +20,9 @@ ALL = (
     reviews_flow,
     register_flow,
     concern,
+    parents,
+    contacts,
+    letters,
     provisions,
     digest_flow,
 )

@@ -25,7 +25,8 @@ from cards.common import Card
 from cards.forms import values_of
 from cards.plans import FIELDS, LONG_TEXT_LIMIT, MAX_OUTCOMES, OUTCOME_LIMIT, plan_card, plan_form_card
 from cards.verbs import Verb
-from storage.queries import plans, schools
+from storage.models import ParentTaskKind
+from storage.queries import parents, plans, schools
 from storage.queries.register import pupil_name
 
 USAGE = "plan <pupil>"
@@ -141,6 +142,7 @@ async def save_plan(turn: TurnContext) -> Outbound:
             # A concurrent submit of the same card (same key) or another new plan won the race.
             raise UserError(texts.PLAN_ALREADY) from None
         turn.audit("plan_created", entity="support_plan", entity_id=saved_id, pupil_id=pupil_id)
+        await _parents_told(turn, pupil_id, saved_id, 1, today)
     else:
         if (
             current is None
@@ -154,8 +156,23 @@ async def save_plan(turn: TurnContext) -> Outbound:
                 card=await current_plan_card(turn, pupil_id, message=texts.PLAN_STALE, audit=False),
             )
         turn.audit("plan_updated", entity="support_plan", entity_id=plan_id, pupil_id=pupil_id)
+        await _parents_told(turn, pupil_id, plan_id, version + 1, today)
     return Outbound.card(
         await current_plan_card(turn, pupil_id, message=texts.PLAN_SAVED, good=True, audit=False)
+    )
+
+
+async def _parents_told(turn: TurnContext, pupil_id: int, plan_id: int, version: int, today: dt.date) -> None:
+    """A saved plan is a duty to tell the parents (storage/queries/parents.py), in this transaction."""
+    await parents.add_task(
+        turn.session,
+        pupil_id=pupil_id,
+        kind=ParentTaskKind.INFORM_PLAN_CHANGE,
+        source_entity="support_plan",
+        source_id=plan_id,
+        revision=version,
+        today=today,
+        now=turn.now,
     )
 
 

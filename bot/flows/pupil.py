@@ -12,12 +12,12 @@ from bot import texts
 from bot.core import Outbound, UserError
 from bot.dispatch import TurnContext
 from bot.flows.log import MAX_ID, school_today
-from bot.policy import LOGGERS, STAFF, may_raise_concern, may_use, pupil_scope, sees_costs
+from bot.policy import LOGGERS, PARENT_TASK_USERS, STAFF, may_raise_concern, may_use, pupil_scope, sees_costs
 from bot.router import Router
 from cards import pupil as cards
 from cards.verbs import Verb
 from storage.queries import log as log_queries
-from storage.queries import pupil_summary
+from storage.queries import parents, pupil_summary
 from storage.queries import pupils as pupil_queries
 
 PICK_LIMIT = 10
@@ -81,5 +81,8 @@ async def _summary(turn: TurnContext, pupil_id: int) -> Outbound:
             show_costs=sees_costs(turn.actor),
             can_log=may_use(turn.actor, LOGGERS),
             can_raise_concern=may_raise_concern(turn.actor),
+            parent_tasks=await parents.pupil_tasks(turn.session, pupil_id),
+            can_close_tasks=may_use(turn.actor, PARENT_TASK_USERS),
+            today=school_today(turn.now, info.time_zone),
         )
     )

@@ -34,6 +34,7 @@ from cards.register import (
     register_pupil_card,
 )
 from cards.verbs import Verb
+from storage.queries import parents
 from storage.queries import register as reg
 
 USAGE = "register [pupil] \u00b7 register history <pupil>"
@@ -220,6 +221,17 @@ async def write_change(
         # The same key, or a second current entry, written by a concurrent request: it won.
         return None
     turn.audit("register_changed", entity="register_entry", entity_id=new_id, pupil_id=pupil_id)
+    kind = parents.register_task_kind(current.status if current else None, status)
+    if kind is not None:
+        await parents.add_task(
+            turn.session,
+            pupil_id=pupil_id,
+            kind=kind,
+            source_entity="register_entry",
+            source_id=new_id,
+            today=today,
+            now=turn.now,
+        )
     return new_id
 
 

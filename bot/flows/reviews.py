@@ -37,7 +37,8 @@ from cards.reviews import (
     reviews_card,
 )
 from cards.verbs import Verb
-from storage.queries import plans, reviews, schools
+from storage.models import ParentTaskKind
+from storage.queries import parents, plans, reviews, schools
 from storage.queries.plans import PlanView
 from storage.queries.register import pupil_name
 
@@ -186,6 +187,15 @@ async def save_review(turn: TurnContext) -> Outbound:
         already = await reviews.key_used(turn.session, key)
         raise await _stale(turn, pupil_id, texts.REVIEW_ALREADY if already else texts.REVIEW_STALE)
     turn.audit("review_recorded", entity="review", entity_id=review_id, pupil_id=pupil_id)
+    await parents.add_task(
+        turn.session,
+        pupil_id=pupil_id,
+        kind=ParentTaskKind.SHARE_REVIEW_OUTCOME,
+        source_entity="review",
+        source_id=review_id,
+        today=today,
+        now=turn.now,
+    )
     moved = await plans.plan_by_id(turn.session, plan_id)
     assert moved is not None
     return Outbound.card(
@@ -269,6 +279,16 @@ async def next_cycle(turn: TurnContext) -> Outbound:
     except IntegrityError:
         raise UserError(texts.NEXT_CYCLE_STALE) from None
     turn.audit("plan_cycle_started", entity="support_plan", entity_id=new_id, pupil_id=pupil_id)
+    await parents.add_task(
+        turn.session,
+        pupil_id=pupil_id,
+        kind=ParentTaskKind.INFORM_PLAN_CHANGE,
+        source_entity="support_plan",
+        source_id=new_id,
+        revision=1,
+        today=await school_today(turn),
+        now=turn.now,
+    )
     return Outbound.card(
         await current_plan_card(
             turn,

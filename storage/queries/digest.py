@@ -42,6 +42,7 @@ from storage.models import (
     InterventionSession,
     NeedType,
     Outbox,
+    ParentTask,
     ProvisionType,
     Pupil,
     Referral,
@@ -253,6 +254,8 @@ class Digest:
     referrals: ReferralFigures = field(default_factory=ReferralFigures)
     money: MoneyFigures | None = None
     hours_by_week: list[WeekHours] = field(default_factory=list)
+    # Duties to parents (storage/queries/parents.py) still open at the end of the week and past due.
+    parent_tasks_overdue: int = 0
 
     @property
     def k_total(self) -> int:
@@ -284,6 +287,7 @@ class Digest:
             or r.held_this_week
             or r.due_next_week
             or r.overdue
+            or self.parent_tasks_overdue
             or f.awaiting_decision
             or f.awaiting_service
         )
@@ -322,6 +326,8 @@ async def digests_for(
         digests[sid].reviews = reviews
     for sid, referrals in (await _referral_figures(session, target, as_of)).items():
         digests[sid].referrals = referrals
+    for sid, n in (await _parent_tasks_overdue(session, target, week)).items():
+        digests[sid].parent_tasks_overdue = n
     money = await _money_figures(session, target, week)
     for sid, _, budget, threshold in schools:
         spent, at_80, at_100 = money.get(sid, (0, 0, 0))
@@ -492,6 +498,21 @@ async def _review_figures(session: AsyncSession, target: Target, week: IsoWeek) 
         k, on_track = tracks.get(sid, (0, 0))
         out[sid] = ReviewFigures(held, due, overdue, k, on_track, expected)
     return out
+
+
+async def _parent_tasks_overdue(session: AsyncSession, target: Target, week: IsoWeek) -> dict[int, int]:
+    """Per school: duties to parents past due and not done at the end of the week (one aggregate)."""
+    p = _pupils(target, week)
+    rows = await session.execute(
+        select(p.c.school_id, func.count())
+        .join(ParentTask, ParentTask.pupil_id == p.c.pupil_id)
+        .where(
+            ParentTask.due_on <= week.end,
+            or_(ParentTask.done_at.is_(None), ParentTask.done_at > week.end),
+        )
+        .group_by(p.c.school_id)
+    )
+    return {sid: int(n) for sid, n in rows}
 
 
 def _parent_track_select(target: Target, week: IsoWeek) -> Select[object]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     ClassPupil,
     ClassStaff,
+    ParentTask,
     Pupil,
     Referral,
     ReferralService,
@@ -75,6 +76,16 @@ class StalledReferralRow:
     service: str
     status: str
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class OverdueParentTaskRow:
+    task_id: int
+    pupil_id: int
+    given_name: str
+    family_name: str
+    kind: str
+    due_on: dt.date
 
 
 Announcement = tuple[str, int, str, dt.date, int]  # subject kind, subject id, stage, as of, recipient
@@ -188,6 +199,37 @@ async def stalled_referrals(
     return [StalledReferralRow(*row) for row in rows]
 
 
+def _overdue_tasks(school_id: int, today: dt.date) -> Select[int]:
+    return select(ParentTask.id).where(
+        ParentTask.school_id == school_id, ParentTask.done_at.is_(None), ParentTask.due_on < today
+    )
+
+
+async def overdue_parent_tasks(
+    session: AsyncSession, school_id: int, *, today: dt.date
+) -> list[OverdueParentTaskRow]:
+    """Open duties to parents past their due date (the SENCO's card), through ix_parent_task_open."""
+    rows = await session.execute(
+        select(
+            ParentTask.id,
+            Pupil.id,
+            Pupil.given_name,
+            Pupil.family_name,
+            ParentTask.kind,
+            ParentTask.due_on,
+        )
+        .join(Pupil, Pupil.id == ParentTask.pupil_id)
+        .where(
+            ParentTask.school_id == school_id,
+            ParentTask.done_at.is_(None),
+            ParentTask.due_on < today,
+            Pupil.left_on.is_(None),
+        )
+        .order_by(ParentTask.due_on, ParentTask.id)
+    )
+    return [OverdueParentTaskRow(*row) for row in rows]
+
+
 async def sencos(session: AsyncSession, school_id: int, *, today: dt.date) -> list[int]:
     """The school's current SENCOs who can be reached (see `due_reviews_query` on unreachable staff)."""
     rows = await session.execute(
@@ -210,6 +252,7 @@ async def announced(
     *,
     until: dt.date,
     not_moved_since: dt.datetime,
+    today: dt.date | None = None,
 ) -> set[Announcement]:
     """What was already announced about the school's reviews due by `until` and its stalled referrals.
 
@@ -243,7 +286,12 @@ async def announced(
         ReminderSent.subject_kind == "referral",
         ReminderSent.subject_id.in_(stalled),
     )
-    rows = await session.execute(union_all(reviews, referrals))
+    tasks = select(*columns).where(
+        ReminderSent.school_id == school_id,
+        ReminderSent.subject_kind == "parent_task",
+        ReminderSent.subject_id.in_(_overdue_tasks(school_id, today or until)),
+    )
+    rows = await session.execute(union_all(reviews, referrals, tasks))
     return {(k, i, s, d, r) for k, i, s, d, r in rows}
 
 

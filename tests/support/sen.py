@@ -16,8 +16,12 @@ from app import create_app
 from storage.models import AuditEvent, ClassPupil, ClassStaff, Pupil, RegisterEntry, School, Staff
 from tests.conftest import OUTGOING_TOKEN, BotUnderTest, production_settings
 from tests.support import activities as act
+from tests.support import cards as _cards
 from tests.support.fake_connector import FakeConnector
 from tests.support.tokens import TokenAuthority
+
+# Re-exported: the flow tests import every helper from here.
+card_texts = _cards.card_texts
 
 # A Wednesday in term; the school is in Europe/London (UTC+0 in November).
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
