@@ -170,7 +170,14 @@ async def apply(
     class_ids = await _classes(session, school_id, roster, write, changes)
     if roster.enrolments is not None:
         await _enrolments(
-            session, school_id, roster.enrolments, pupil_ids, staff_ids, class_ids, write, changes
+            session,
+            school_id=school_id,
+            enrolments=roster.enrolments,
+            pupil_ids=pupil_ids,
+            staff_ids=staff_ids,
+            class_ids=class_ids,
+            write=write,
+            changes=changes,
         )
     return changes
 
