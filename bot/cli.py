@@ -91,7 +91,7 @@ async def _import(settings: Settings, files: list[str], urn: str | None, dry_run
     for item in files:
         kind, sep, rest = item.partition("=")
         if sep and kind in directory.HEADERS:
-            paths.append((kind, Path(rest)))  # type: ignore[arg-type]
+            paths.append((kind, Path(rest)))
         else:
             paths.append((None, Path(item)))
     parsed, problems = directory.read_files(paths, today=today)

@@ -40,6 +40,8 @@ class TurnContext:
     router: Router
     settings: Settings
     now: dt.datetime
+    # For records that must outlive this turn's transaction (refusals); None only in bare unit tests.
+    sessions: async_sessionmaker[AsyncSession] | None = None
 
     def audit(
         self,
@@ -64,6 +66,33 @@ class TurnContext:
             outcome=outcome,
             correlation_id=self.inbound.correlation_id,
         )
+
+    async def audit_refused(
+        self,
+        action: str,
+        *,
+        entity: str | None = None,
+        entity_id: str | int | None = None,
+        pupil_id: int | None = None,
+    ) -> None:
+        """Record a refused attempt in its own transaction: the turn then raises UserError and rolls
+        back everything else, but the attempt stays in the audit trail."""
+        if self.sessions is None:
+            raise RuntimeError("audit_refused needs the dispatcher's session factory")
+        async with self.sessions.begin() as session:
+            audit.record(
+                session,
+                action=action,
+                at=self.now,
+                tenant_id=self.actor.tenant_id,
+                school_id=self.actor.school_id,
+                actor_id=self.actor.staff_id,
+                entity=entity,
+                entity_id=entity_id,
+                pupil_id=pupil_id,
+                outcome="refused",
+                correlation_id=self.inbound.correlation_id,
+            )
 
 
 class Dispatcher:
@@ -140,7 +169,14 @@ class Dispatcher:
         try:
             async with self.sessions.begin() as session:
                 turn = TurnContext(
-                    inbound, actor, identity.school_name, session, self.router, self.settings, now
+                    inbound,
+                    actor,
+                    identity.school_name,
+                    session,
+                    self.router,
+                    self.settings,
+                    now,
+                    self.sessions,
                 )
                 result = await route.handler(turn)
         except UserError as err:

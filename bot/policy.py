@@ -15,6 +15,13 @@ WHOLE_SCHOOL = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN})
 # Costs and staff pay rates are for the SENCO and admin only.
 COST_VIEWERS = frozenset({Role.SENCO, Role.ADMIN})
 STAFF = frozenset({Role.TEACHER, Role.TA, Role.SENCO, Role.HEAD, Role.ADMIN})
+# Who may list and change roles (`roles`), and what each may grant or revoke: the SENCO organises the
+# school's SEN staff but may not make administrators or trust leads; an admin may do everything.
+ROLE_MANAGERS = frozenset({Role.SENCO, Role.ADMIN})
+SENCO_GRANTABLE = frozenset({Role.TEACHER, Role.TA, Role.SENCO, Role.HEAD})
+# Who sees school totals (never pupil rows): their own school, or for a trust lead every school the
+# trust_school table gives them.
+TOTALS_VIEWERS = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN, Role.TRUST_LEAD})
 EVERYONE = frozenset(Role)
 
 
@@ -64,3 +71,34 @@ def sees_costs(actor: Actor) -> bool:
 
 def same_school(actor: Actor, school_id: int) -> bool:
     return actor.school_id == school_id
+
+
+def grantable_roles(actor: Actor) -> frozenset[Role]:
+    """The roles this person may grant or revoke (to anyone in their school, themselves included)."""
+    if actor.has_any({Role.ADMIN}):
+        return EVERYONE
+    if actor.has_any({Role.SENCO}):
+        return SENCO_GRANTABLE
+    return frozenset()
+
+
+def may_revoke_admin(*, admins_left_after: int) -> bool:
+    """A school is never left without an administrator, whoever asks (the last admin included)."""
+    return admins_left_after >= 1
+
+
+@dataclass(frozen=True)
+class TotalsScope:
+    """Whose school totals a person may see: their own school (SENCO, head, admin) and, for a trust
+    lead, the schools listed for them in trust_school. Totals only: no pupil-level access follows."""
+
+    staff_id: int
+    own_school_id: int | None
+    via_trust: bool
+
+
+def totals_scope(actor: Actor) -> TotalsScope | None:
+    if not actor.has_any(TOTALS_VIEWERS):
+        return None
+    own = actor.school_id if actor.has_any(TOTALS_VIEWERS - {Role.TRUST_LEAD}) else None
+    return TotalsScope(staff_id=actor.staff_id, own_school_id=own, via_trust=actor.has_any({Role.TRUST_LEAD}))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.flows import help as help_flow
+from bot.flows import roles as roles_flow
 from bot.router import Router
 
-ALL = (help_flow,)
+ALL = (help_flow, roles_flow)
 
 
 def build_router() -> Router:

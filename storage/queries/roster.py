@@ -595,10 +595,10 @@ async def _enrolments(
         await session.execute(
             delete(ClassStaff).where(tuple_(ClassStaff.class_id, ClassStaff.staff_id).in_(list(chunk)))
         )
-    for chunk in _chunks(add_p):
-        await session.execute(insert(ClassPupil), [{"class_id": c, "pupil_id": p} for c, p in chunk])
-    for chunk in _chunks(add_s):
-        await session.execute(insert(ClassStaff), [{"class_id": c, "staff_id": s} for c, s in chunk])
+    for new_p in _chunks(add_p):
+        await session.execute(insert(ClassPupil), [{"class_id": c, "pupil_id": p} for c, p in new_p])
+    for new_s in _chunks(add_s):
+        await session.execute(insert(ClassStaff), [{"class_id": c, "staff_id": s} for c, s in new_s])
 
 
 # --- configured administrators -------------------------------------------------------------------
