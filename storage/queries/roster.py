@@ -628,3 +628,34 @@ async def grant_configured_admins(
             [{"staff_id": sid, "role": Role.ADMIN.value, "granted_at": now} for _, sid in rows],
         )
     return [(school, sid) for school, sid in rows]
+
+
+async def link_object_ids(session: AsyncSession, school_id: int, object_ids: dict[str, str]) -> int:
+    """Fill Staff.aad_object_id from Entra users matched by email; an id held by someone else is left."""
+    if not object_ids:
+        return 0
+    rows = (
+        await session.execute(
+            select(Staff.id, Staff.email, Staff.aad_object_id).where(
+                Staff.school_id == school_id, Staff.left_on.is_(None)
+            )
+        )
+    ).all()
+    wanted = {
+        r.id: object_ids[r.email.lower()]
+        for r in rows
+        if r.email.lower() in object_ids and r.aad_object_id != object_ids[r.email.lower()]
+    }
+    if not wanted:
+        return 0
+    taken = set(
+        (
+            await session.execute(
+                select(Staff.aad_object_id).where(Staff.aad_object_id.in_(list(wanted.values())))
+            )
+        ).scalars()
+    )
+    updates = [{"id": sid, "aad_object_id": aad} for sid, aad in wanted.items() if aad not in taken]
+    for chunk in _chunks(updates):
+        await session.execute(update(Staff), list(chunk))
+    return len(updates)
