@@ -33,7 +33,9 @@ from storage import db, migrate
 from storage.models import School, utcnow
 
 
-def generate(folder: Path, pupils: int, rng: random.Random, *, changed: float = 0.0, left: float = 0.0) -> None:
+def generate(
+    folder: Path, pupils: int, rng: random.Random, *, changed: float = 0.0, left: float = 0.0
+) -> None:
     per_class = 25
     classes = pupils // per_class
     today = dt.date.today()
@@ -96,7 +98,7 @@ async def run(url: str, pupils: int) -> None:
     settings = Settings(database_url=url)
     rng = random.Random(7)
     today = dt.date.today()
-    print(f"database: {url.split('://')[0]}  pupils: {pupils:,}")
+    print(f"database: {url.split('://', maxsplit=1)[0]}  pupils: {pupils:,}")
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -117,8 +119,14 @@ async def run(url: str, pupils: int) -> None:
         async def timed(label: str, files: list[directory.Parsed]) -> None:
             t = time.perf_counter()
             report = await directory.import_roster(
-                sessions, settings, files, school_urn="100000", dry_run=False, partial=False,
-                now=utcnow(), today=today,
+                sessions,
+                settings,
+                files,
+                school_urn="100000",
+                dry_run=False,
+                partial=False,
+                now=utcnow(),
+                today=today,
             )
             took = time.perf_counter() - t
             assert not report.errors, report.errors[:3]

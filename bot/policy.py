@@ -49,11 +49,20 @@ class PupilScope:
     school_id: int
     staff_id: int
     whole_school: bool
+    # Class membership gives a caseload only to teachers and TAs: a trust lead (or anyone without a
+    # teaching role) attached to a class by a roster import still sees no pupil.
+    by_class: bool = True
+
+
+CLASS_ROLES = frozenset({Role.TEACHER, Role.TA})
 
 
 def pupil_scope(actor: Actor) -> PupilScope:
     return PupilScope(
-        school_id=actor.school_id, staff_id=actor.staff_id, whole_school=sees_whole_school(actor)
+        school_id=actor.school_id,
+        staff_id=actor.staff_id,
+        whole_school=sees_whole_school(actor),
+        by_class=actor.has_any(CLASS_ROLES),
     )
 
 

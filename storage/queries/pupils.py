@@ -31,6 +31,8 @@ class PupilRow:
 def visible(scope: PupilScope) -> Select[int]:
     """SELECT pupil.id for every current pupil in scope (usable as a subquery)."""
     stmt = select(Pupil.id).where(Pupil.school_id == scope.school_id, Pupil.left_on.is_(None))
+    if not scope.whole_school and not scope.by_class:
+        return stmt.where(false())
     if not scope.whole_school:
         taught = (
             select(ClassPupil.pupil_id)
