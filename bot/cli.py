@@ -1,4 +1,4 @@
-"""The `senbot` command: serve, db upgrade, seed-demo, package, outbox.
+"""The `senbot` command: serve, db upgrade, seed-demo, package, outbox, export, import, sync, audit.
 
 Why a CLI and not scripts: `senbot serve` and `senbot db upgrade` are the only entry points an
 operator needs (docs/deploy.md), the same in a venv, a container or a systemd unit.
@@ -53,6 +53,22 @@ def _parser() -> argparse.ArgumentParser:
     pmap.add_argument("--format", choices=("csv", "xlsx"), required=True)
     pmap.add_argument("--out", required=True, type=Path, help="the file to write")
     pmap.add_argument("--school-urn", help="which school (needed when the database has several)")
+
+    imp = sub.add_parser(
+        "import",
+        help="import a roster from MIS CSV files (pupils, staff, classes, enrolments; any subset)",
+        description="Each file's kind is told by its header row; prefix a path with KIND= "
+        "(pupils=, staff=, classes=, enrolments=) to insist on one.",
+    )
+    imp.add_argument("files", nargs="+", metavar="[KIND=]FILE")
+    imp.add_argument("--school-urn", help="the school's URN (optional when there is only one school)")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    imp.add_argument("--partial", action="store_true", help="skip rows with errors and import the rest")
+    sync = sub.add_parser("sync", help="sync rosters from Microsoft Graph now (School Data Sync classes)")
+    sync.add_argument("--school-urn", help="only this school")
+    aud = sub.add_parser("audit", help="export everything held on a pupil (subject access request)")
+    aud.add_argument("--pupil", type=int, required=True, help="the pupil's id")
+    aud.add_argument("--out", required=True, help="the JSON file to write")
     return parser
 
 
@@ -107,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"senbot: {message}", file=sys.stderr)
         return 0 if message.startswith("wrote") else 2
+    if args.command == "import":
+        return asyncio.run(_import(settings, args.files, args.school_urn, args.dry_run, args.partial))
+    if args.command == "sync":
+        return asyncio.run(_sync(settings, args.school_urn))
+    if args.command == "audit":
+        return asyncio.run(_audit(settings, args.pupil, args.out))
     return 1  # unreachable: argparse requires a command
 
 
@@ -178,6 +200,78 @@ async def _export_provision_map(
     finally:
         await engine.dispose()
     return f"wrote {out} ({fmt}, {len(tables[0].rows)} pupils)"
+
+
+async def _import(settings: Settings, files: list[str], urn: str | None, dry_run: bool, partial: bool) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from bot import directory
+    from storage import db
+    from storage.models import utcnow
+
+    now = utcnow()
+    today = dt.date.today()
+    paths: list[tuple[directory.Kind | None, Path]] = []
+    for item in files:
+        kind, sep, rest = item.partition("=")
+        if sep and kind in directory.HEADERS:
+            paths.append((kind, Path(rest)))
+        else:
+            paths.append((None, Path(item)))
+    parsed, problems = directory.read_files(paths, today=today)
+    if problems:
+        print("\n".join(f"senbot: {p}" for p in problems), file=sys.stderr)
+        return 1
+    engine = db.create_engine(settings.database_url)
+    try:
+        report = await directory.import_roster(
+            db.session_factory(engine),
+            settings,
+            parsed,
+            school_urn=urn,
+            dry_run=dry_run,
+            partial=partial,
+            now=now,
+            today=today,
+        )
+    finally:
+        await engine.dispose()
+    print(directory.format_report(report, dry_run=dry_run))
+    return 1 if report.errors and not report.written and not (partial and report.changes) else 0
+
+
+async def _sync(settings: Settings, urn: str | None) -> int:
+    from bot import graph
+    from storage import db
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        reports = await graph.sync_all(db.session_factory(engine), settings, school_urn=urn)
+    finally:
+        await engine.dispose()
+    for r in reports:
+        print(r.summary())
+    return 0 if reports and all(r.ok for r in reports) else 1
+
+
+async def _audit(settings: Settings, pupil_id: int, out: str) -> int:
+    from pathlib import Path
+
+    from bot import subject_access
+    from storage import db
+    from storage.models import utcnow
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        found = await subject_access.export(db.session_factory(engine), pupil_id, Path(out), now=utcnow())
+    finally:
+        await engine.dispose()
+    if not found:
+        print(f"senbot: no pupil with id {pupil_id}", file=sys.stderr)
+        return 1
+    print(f"senbot: wrote everything held on pupil {pupil_id} to {out}", file=sys.stderr)
+    return 0
 
 
 async def _seed(settings: Settings) -> bool:

@@ -50,14 +50,17 @@ class TurnContext:
         entity: str | None = None,
         entity_id: str | int | None = None,
         pupil_ids: Iterable[int | None] = (None,),
+        pupil_id: int | None = None,
     ) -> None:
         """Record refused attempts in their own transaction: the turn is about to roll back, these stay."""
+        if pupil_id is not None:
+            pupil_ids = (pupil_id,)
         if self.sessions is None:
-            for pupil_id in pupil_ids:
-                self.audit(action, entity=entity, entity_id=entity_id, pupil_id=pupil_id, outcome="refused")
+            for one in pupil_ids:
+                self.audit(action, entity=entity, entity_id=entity_id, pupil_id=one, outcome="refused")
             return
         async with self.sessions.begin() as session:
-            for pupil_id in pupil_ids:
+            for one in pupil_ids:
                 audit.record(
                     session,
                     action=action,
@@ -67,7 +70,7 @@ class TurnContext:
                     actor_id=self.actor.staff_id,
                     entity=entity,
                     entity_id=entity_id,
-                    pupil_id=pupil_id,
+                    pupil_id=one,
                     outcome="refused",
                     correlation_id=self.inbound.correlation_id,
                 )

@@ -18,6 +18,13 @@ COST_VIEWERS = frozenset({Role.SENCO, Role.ADMIN})
 # Who logs intervention sessions: the people who deliver or oversee them.
 LOGGERS = frozenset({Role.TEACHER, Role.TA, Role.SENCO})
 STAFF = frozenset({Role.TEACHER, Role.TA, Role.SENCO, Role.HEAD, Role.ADMIN})
+# Who may list and change roles (`roles`), and what each may grant or revoke: the SENCO organises the
+# school's SEN staff but may not make administrators or trust leads; an admin may do everything.
+ROLE_MANAGERS = frozenset({Role.SENCO, Role.ADMIN})
+SENCO_GRANTABLE = frozenset({Role.TEACHER, Role.TA, Role.SENCO, Role.HEAD})
+# Who sees school totals (never pupil rows): their own school, or for a trust lead every school the
+# trust_school table gives them.
+TOTALS_VIEWERS = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN, Role.TRUST_LEAD})
 EVERYONE = frozenset(Role)
 
 
@@ -45,11 +52,20 @@ class PupilScope:
     school_id: int
     staff_id: int
     whole_school: bool
+    # Class membership gives a caseload only to teachers and TAs: a trust lead (or anyone without a
+    # teaching role) attached to a class by a roster import still sees no pupil.
+    by_class: bool = True
+
+
+CLASS_ROLES = frozenset({Role.TEACHER, Role.TA})
 
 
 def pupil_scope(actor: Actor) -> PupilScope:
     return PupilScope(
-        school_id=actor.school_id, staff_id=actor.staff_id, whole_school=sees_whole_school(actor)
+        school_id=actor.school_id,
+        staff_id=actor.staff_id,
+        whole_school=sees_whole_school(actor),
+        by_class=actor.has_any(CLASS_ROLES),
     )
 
 
@@ -183,3 +199,34 @@ def plan_scope_of(access: StaffAccessLike) -> PupilScope:
 def may_edit_letters(actor: Actor) -> bool:
     """The school's letter wording is the SENCO's."""
     return actor.has_any(PARENT_CONTACT_KEEPERS)
+
+
+def grantable_roles(actor: Actor) -> frozenset[Role]:
+    """The roles this person may grant or revoke (to anyone in their school, themselves included)."""
+    if actor.has_any({Role.ADMIN}):
+        return EVERYONE
+    if actor.has_any({Role.SENCO}):
+        return SENCO_GRANTABLE
+    return frozenset()
+
+
+def may_revoke_admin(*, admins_left_after: int) -> bool:
+    """A school is never left without an administrator, whoever asks (the last admin included)."""
+    return admins_left_after >= 1
+
+
+@dataclass(frozen=True)
+class TotalsScope:
+    """Whose school totals a person may see: their own school (SENCO, head, admin) and, for a trust
+    lead, the schools listed for them in trust_school. Totals only: no pupil-level access follows."""
+
+    staff_id: int
+    own_school_id: int | None
+    via_trust: bool
+
+
+def totals_scope(actor: Actor) -> TotalsScope | None:
+    if not actor.has_any(TOTALS_VIEWERS):
+        return None
+    own = actor.school_id if actor.has_any(TOTALS_VIEWERS - {Role.TRUST_LEAD}) else None
+    return TotalsScope(staff_id=actor.staff_id, own_school_id=own, via_trust=actor.has_any({Role.TRUST_LEAD}))

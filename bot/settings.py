@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     graph_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
+    # Directory sync with Microsoft Graph (bot/graph.py). The app registration is the bot's own
+    # (SENBOT_APP_ID / SENBOT_APP_PASSWORD, client credentials in each school's tenant); it needs the
+    # application permissions EduRoster.Read.All and User.Read.All. Tests point the base URL at a fake.
+    graph_sync: bool = False
+    graph_sync_time: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    graph_concurrency: int = Field(default=4, ge=1, le=16)
+
     @model_validator(mode="after")
     def _check_mode(self) -> Settings:
         if self.app_id:
@@ -112,6 +119,13 @@ class Settings(BaseSettings):
         for name in ("website_url", "privacy_url", "terms_url"):
             if getattr(self, name) and not getattr(self, name).startswith("https://"):
                 raise ValueError(f"SENBOT_{name.upper()} must be an https:// address")
+
+        if self.graph_sync and not self.app_id:
+            raise ValueError("SENBOT_GRAPH_SYNC needs SENBOT_APP_ID (Graph is called as the bot's app)")
+        if not self.graph_base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError(
+                "SENBOT_GRAPH_BASE_URL must be https:// (plain http on loopback only, for tests)"
+            )
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return self
@@ -131,6 +145,12 @@ class Settings(BaseSettings):
     @cached_property
     def admin_emails(self) -> frozenset[str]:
         return frozenset(a.strip().lower() for a in self.admins.split(",") if a.strip())
+
+    @property
+    def graph_sync_at(self) -> tuple[int, int]:
+        """(hour, minute) of the nightly sync, in the server's time zone (for the scheduler)."""
+        hour, minute = self.graph_sync_time.split(":")
+        return int(hour), int(minute)
 
 
 def _is_loopback(host: str) -> bool:

@@ -593,3 +593,30 @@ MAIL_UNKNOWN = (
     "I won't send it again by myself: check the mailbox's Sent Items before resending."
 )
 MAIL_SUBJECT = "{letter}: {pupil} ({school})"
+
+# --- roles ---
+ROLES_TITLE = "Roles at {school}"
+ROLES_NONE = "Nobody holds a role yet."
+ROLES_MORE = "Showing {shown} of {total} people with roles."
+ROLES_USAGE = (
+    "To change a role, type **roles grant** or **roles revoke**, an email address and a role, "
+    "for example: roles grant jo.evans@school.example ta. Roles: {roles}."
+)
+ROLES_BAD_EMAIL = "\u201c{email}\u201d is not an email address. Type the person's school email address."
+ROLES_UNKNOWN_ROLE = "\u201c{role}\u201d is not a role. Roles: {roles}."
+ROLES_UNKNOWN_PERSON = (
+    "Nobody with the email {email} is in your school's staff directory. "
+    "Check the address, or ask your administrator to import the staff list."
+)
+ROLES_TOO_LONG = (
+    "That is too long for a roles command. Type roles grant or roles revoke, an email and a role."
+)
+ROLES_NOT_YOURS = "Only an administrator can grant or revoke the {role} role."
+ROLES_LAST_ADMIN = (
+    "{name} is the last administrator of your school, so the admin role cannot be taken away. "
+    "Grant it to someone else first."
+)
+ROLES_GRANTED = "{name} now has the {role} role."
+ROLES_ALREADY = "{name} already has the {role} role: nothing changed."
+ROLES_REVOKED = "{name} no longer has the {role} role."
+ROLES_NOT_HELD = "{name} does not have the {role} role: nothing changed."

@@ -199,6 +199,8 @@ class Staff(Base):
 
     __table_args__ = (
         UniqueConstraint("school_id", "email", name="uq_staff_school_email"),
+        # Roster imports upsert staff by their MIS id (NULLs, e.g. staff added by hand, never clash).
+        UniqueConstraint("school_id", "mis_id", name="uq_staff_school_mis"),
         CheckConstraint("hourly_cost_pence IS NULL OR hourly_cost_pence >= 0", name="cost_non_negative"),
     )
 
@@ -267,7 +269,11 @@ class SchoolClass(Base):
     year_group: Mapped[int | None] = mapped_column(Integer)
     external_id: Mapped[str | None] = mapped_column(String(128))
 
-    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_class_school_name"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "name", name="uq_class_school_name"),
+        # The MIS class id (CSV import) or the Graph class id (sync): the key rosters upsert by.
+        UniqueConstraint("school_id", "external_id", name="uq_class_school_external"),
+    )
 
 
 class ClassPupil(Base):

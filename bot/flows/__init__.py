@@ -8,6 +8,7 @@ from bot.flows import help as help_flow
 from bot.flows import plans as plans_flow
 from bot.flows import register as register_flow
 from bot.flows import reviews as reviews_flow
+from bot.flows import roles as roles_flow
 from bot.router import Router
 
 # The order help lists them in: the everyday jobs first.
@@ -24,6 +25,7 @@ ALL = (
     contacts,
     letters,
     provisions,
+    roles_flow,
     digest_flow,
 )
 

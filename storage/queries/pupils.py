@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, ScalarSelect, Select, and_, exists, func, or_, select
+from sqlalchemy import Row, ScalarSelect, Select, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy import PupilScope
-from storage.models import ClassPupil, ClassStaff, Pupil, RegisterEntry
+from bot.policy import PupilScope, TotalsScope
+from storage.models import ClassPupil, ClassStaff, Pupil, RegisterEntry, TrustSchool
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class PupilRow:
 def visible(scope: PupilScope) -> Select[int]:
     """SELECT pupil.id for every current pupil in scope (usable as a subquery)."""
     stmt = select(Pupil.id).where(Pupil.school_id == scope.school_id, Pupil.left_on.is_(None))
+    if not scope.whole_school and not scope.by_class:
+        return stmt.where(false())
     if not scope.whole_school:
         taught = (
             select(ClassPupil.pupil_id)
@@ -108,3 +110,36 @@ def _row(row: Row[int, str, str, int, str]) -> PupilRow:
 
 def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class SchoolTotals:
+    school_id: int
+    pupils: int
+    sen_support: int
+    ehc_plan: int
+
+
+async def school_totals(session: AsyncSession, scope: TotalsScope | None) -> Sequence[SchoolTotals]:
+    """Pupil and register totals per school the person may see (no pupil rows), in one query."""
+    if scope is None:
+        return []
+    schools = select(TrustSchool.school_id).where(TrustSchool.staff_id == scope.staff_id)
+    if not scope.via_trust:
+        schools = schools.where(false())
+    status = _current_status()
+    stmt = (
+        select(
+            Pupil.school_id,
+            func.count(Pupil.id),
+            func.count(Pupil.id).filter(status == "K"),
+            func.count(Pupil.id).filter(status == "E"),
+        )
+        .where(
+            Pupil.left_on.is_(None),
+            or_(Pupil.school_id == (scope.own_school_id or -1), Pupil.school_id.in_(schools)),
+        )
+        .group_by(Pupil.school_id)
+        .order_by(Pupil.school_id)
+    )
+    return [SchoolTotals(s, n, k, e) for s, n, k, e in (await session.execute(stmt)).all()]
