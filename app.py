@@ -13,8 +13,10 @@ from aiohttp import web
 
 from bot import logs
 from bot.digest_planner import plan_weekly_digests
+from bot.directory import apply_configured_admins
 from bot.dispatch import Clock, Dispatcher
 from bot.flows import build_router
+from bot.graph import sync_all
 from bot.graph_mail import GraphMailer, credential_from_settings
 from bot.http import build_web_app
 from bot.jobs import DIGEST_JOB, Jobs, attach
@@ -72,7 +74,16 @@ def create_app(
             credential, base_url=settings.graph_base_url, timeout_seconds=settings.graph_timeout_seconds
         )
         mail = MailSender(sessions, mailer, settings.mail_from, clock)
-    attach(app, Jobs(ReminderPlanner(sessions, clock), outbox, planners=planners, mail=mail), settings)
+    graph_sync = (lambda: sync_all(sessions, settings, now=clock())) if settings.graph_sync else None
+    jobs = Jobs(ReminderPlanner(sessions, clock), outbox, planners=planners, mail=mail, graph_sync=graph_sync)
+    attach(app, jobs, settings)
+
+    async def configured_admins(_app: web.Application) -> None:
+        # SENBOT_ADMINS: the first administrators, granted as soon as the directory knows them.
+        if settings.admin_emails:
+            await apply_configured_admins(sessions, settings, now=clock())
+
+    app.on_startup.append(configured_admins)
 
     async def dispose(_app: web.Application) -> None:
         await seam.close()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import structlog
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.mail_sender import MailSender
@@ -30,6 +31,7 @@ PLANNER_JOB = "reminders_planner"
 DISPATCHER_JOB = "outbox_dispatcher"
 DIGEST_JOB = "weekly_digest_planner"
 MAIL_JOB = "letter_mail"
+GRAPH_SYNC_JOB = "graph_roster_sync"
 DRAIN_BATCHES = 20
 
 
@@ -43,6 +45,8 @@ class Jobs:
     planners: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
     # Letters to parents by email (bot/mail_sender.py); None when no school mailbox is configured.
     mail: MailSender | None = None
+    # The nightly roster sync from Microsoft Graph (bot/graph.py); None when SENBOT_GRAPH_SYNC is off.
+    graph_sync: Callable[[], Awaitable[object]] | None = None
     scheduler: AsyncIOScheduler | None = None
     in_flight: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -109,6 +113,18 @@ def build_scheduler(jobs: Jobs, settings: Settings, *, now: dt.datetime) -> Asyn
             max_instances=1,
             misfire_grace_time=int(max(settings.dispatcher_interval_seconds * 10, 60)),
             next_run_time=now,
+        )
+    if jobs.graph_sync is not None:
+        hour, minute = (int(part) for part in settings.graph_sync_time.split(":"))
+        # Once a night at a fixed time, not at start-up: a sync is a full read of the school's rosters.
+        # Every replica may run it; it is idempotent (one transaction per school).
+        scheduler.add_job(
+            _logged(jobs, GRAPH_SYNC_JOB, jobs.graph_sync),
+            CronTrigger(hour=hour, minute=minute),
+            id=GRAPH_SYNC_JOB,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
         )
     return scheduler
 

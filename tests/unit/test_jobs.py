@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import create_app
-from bot.jobs import DIGEST_JOB, DISPATCHER_JOB, JOBS_KEY, PLANNER_JOB, build_scheduler
+from bot.jobs import DIGEST_JOB, DISPATCHER_JOB, GRAPH_SYNC_JOB, JOBS_KEY, PLANNER_JOB, build_scheduler
 from tests.conftest import OUTGOING_TOKEN, production_settings
 from tests.support.tokens import TokenAuthority
 
@@ -72,3 +72,41 @@ async def test_the_digest_planner_job_enqueues_the_weekly_digest(
     created = await app[JOBS_KEY].planners[DIGEST_JOB]()
     assert created >= 2  # the demo school has two heads
     assert await app[JOBS_KEY].planners[DIGEST_JOB]() == 0  # exactly once per recipient per week
+
+
+async def test_the_nightly_graph_sync_is_scheduled_only_when_enabled(
+    database_url: str, engine: AsyncEngine, authority: TokenAuthority
+) -> None:
+    now = dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
+    off = production_settings(database_url, authority)
+    app = create_app(off, outgoing_token=lambda: OUTGOING_TOKEN)
+    assert build_scheduler(app[JOBS_KEY], off, now=now).get_job(GRAPH_SYNC_JOB) is None
+    on = production_settings(database_url, authority, graph_sync=True, graph_sync_time="02:30")
+    app = create_app(on, outgoing_token=lambda: OUTGOING_TOKEN)
+    job = build_scheduler(app[JOBS_KEY], on, now=now).get_job(GRAPH_SYNC_JOB)
+    assert job is not None and job.max_instances == 1
+    assert str(job.trigger.fields[5]) == "2" and str(job.trigger.fields[6]) == "30"  # hour, minute
+
+
+async def test_configured_admins_get_the_admin_role_at_start(
+    database_url: str, engine: AsyncEngine, authority: TokenAuthority, demo: None, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from storage.models import Staff, StaffRole
+
+    settings = production_settings(database_url, authority, admins="Priya.Shah@oakfield.example")
+    server = TestServer(create_app(settings, outgoing_token=lambda: OUTGOING_TOKEN), host="127.0.0.1")
+    await server.start_server()
+    await server.close()
+    async with sessions() as session:
+        roles = set(
+            (
+                await session.execute(
+                    select(StaffRole.role)
+                    .join(Staff, Staff.id == StaffRole.staff_id)
+                    .where(Staff.email == "priya.shah@oakfield.example")
+                )
+            ).scalars()
+        )
+    assert "admin" in roles
