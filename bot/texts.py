@@ -620,3 +620,9 @@ ROLES_GRANTED = "{name} now has the {role} role."
 ROLES_ALREADY = "{name} already has the {role} role: nothing changed."
 ROLES_REVOKED = "{name} no longer has the {role} role."
 ROLES_NOT_HELD = "{name} does not have the {role} role: nothing changed."
+
+# --- pupil: meetings with parents (Code of Practice 6.65: at least three a year) ---
+PUPIL_PARENT_MEETINGS = "Parent meetings this year"
+PUPIL_PARENT_MEETINGS_VALUE = "{n} of the 3 expected"
+PUPIL_NEXT_REVIEW = "Next review"
+PUPIL_NO_REVIEW = "none booked: start a plan to set one"

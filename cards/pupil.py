@@ -68,6 +68,20 @@ def summary_card(
                 (texts.PUPIL_TERM_HOURS, f"{s.term_minutes / 60:.1f}"),
             ]
             + ([(texts.PUPIL_TERM_COST, money(s.term_cost_pence))] if show_costs else [])
+            + (
+                [
+                    (
+                        texts.PUPIL_PARENT_MEETINGS,
+                        texts.PUPIL_PARENT_MEETINGS_VALUE.format(n=s.parent_meetings),
+                    ),
+                    (
+                        texts.PUPIL_NEXT_REVIEW,
+                        day(s.next_review_on) if s.next_review_on else texts.PUPIL_NO_REVIEW,
+                    ),
+                ]
+                if s.status in ("K", "E")
+                else []
+            )
         ),
         heading(texts.PUPIL_PLAN_HEADING),
     ]

@@ -71,7 +71,11 @@ async def show(turn: TurnContext) -> Outbound:
 async def _summary(turn: TurnContext, pupil_id: int) -> Outbound:
     info = await log_queries.school_info(turn.session, turn.actor.school_id)
     start, end = term_of(school_today(turn.now, info.time_zone))
-    found = await pupil_summary.summary(turn.session, pupil_id, term_start=start, term_end=end)
+    today = school_today(turn.now, info.time_zone)
+    year_start = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    found = await pupil_summary.summary(
+        turn.session, pupil_id, term_start=start, term_end=end, year_start=year_start
+    )
     if found is None:
         raise UserError(texts.PUPIL_NOT_IN_SCOPE)
     turn.audit("pupil_viewed", entity="pupil", entity_id=pupil_id, pupil_id=pupil_id)

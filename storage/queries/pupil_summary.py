@@ -21,6 +21,7 @@ from storage.models import (
     ProvisionType,
     Pupil,
     RegisterEntry,
+    Review,
     SupportPlan,
 )
 
@@ -44,10 +45,20 @@ class PupilSummary:
     recent: list[RecentSession]
     term_minutes: int
     term_cost_pence: int
+    # The Code of Practice's three meetings a year with parents: reviews held with a parent since
+    # 1 September, and when the next review is due (None when no review is open).
+    parent_meetings: int = 0
+    next_review_on: dt.date | None = None
 
 
 async def summary(
-    session: AsyncSession, pupil_id: int, *, term_start: dt.date, term_end: dt.date, recent: int = 10
+    session: AsyncSession,
+    pupil_id: int,
+    *,
+    term_start: dt.date,
+    term_end: dt.date,
+    recent: int = 10,
+    year_start: dt.date | None = None,
 ) -> PupilSummary | None:
     need1, need2 = aliased(NeedType), aliased(NeedType)
     head = (
@@ -104,6 +115,22 @@ async def summary(
             .where(*live, InterventionSession.held_on >= term_start, InterventionSession.held_on <= term_end)
         )
     ).one()
+    meetings, next_review = (
+        await session.execute(
+            select(
+                select(func.count(Review.id))
+                .where(
+                    Review.pupil_id == pupil_id,
+                    Review.held_on >= (year_start or term_start),
+                    Review.parent_attended.is_(True),
+                )
+                .scalar_subquery(),
+                select(func.min(Review.due_on))
+                .where(Review.pupil_id == pupil_id, Review.held_on.is_(None))
+                .scalar_subquery(),
+            )
+        )
+    ).one()
     return PupilSummary(
         id=pupil.id,
         name=pupil.display_name,
@@ -114,4 +141,6 @@ async def summary(
         recent=[RecentSession(r[0], r[1], r[2], r[3]) for r in rows.all()],
         term_minutes=int(totals[0]),
         term_cost_pence=int(totals[1]),
+        parent_meetings=int(meetings or 0),
+        next_review_on=next_review,
     )

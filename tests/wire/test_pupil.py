@@ -143,3 +143,48 @@ async def test_a_forged_pupil_id_is_refused_and_audited(bot: BotUnderTest) -> No
 async def test_pupil_is_refused_in_a_channel(bot: BotUnderTest) -> None:
     await bot.post(act.channel_mention("pupil amelia", bot.service_url))
     assert card_texts(await last_card(bot)) == texts.PERSONAL_ONLY.format(command="pupil")
+
+
+async def test_summary_counts_parent_meetings_this_year_and_shows_the_next_review(bot: BotUnderTest) -> None:
+    from storage.models import Review
+
+    async with bot.sessions.begin() as session:
+        pupil_id = (
+            await session.execute(
+                select(RegisterEntry.pupil_id)
+                .where(RegisterEntry.status == "K")
+                .order_by(RegisterEntry.id)
+                .limit(1)
+            )
+        ).scalar_one()
+        year_start = dt.date(TODAY.year if TODAY.month >= 9 else TODAY.year - 1, 9, 1)
+        session.add_all(
+            [
+                # Counted: held this academic year with a parent.
+                Review(
+                    pupil_id=pupil_id,
+                    due_on=year_start,
+                    held_on=year_start + dt.timedelta(days=20),
+                    parent_attended=True,
+                ),
+                # Not counted: no parent; last academic year.
+                Review(
+                    pupil_id=pupil_id,
+                    due_on=year_start,
+                    held_on=year_start + dt.timedelta(days=30),
+                    parent_attended=False,
+                ),
+                Review(
+                    pupil_id=pupil_id,
+                    due_on=year_start,
+                    held_on=year_start - dt.timedelta(days=60),
+                    parent_attended=True,
+                ),
+                # The open review: the next one due.
+                Review(pupil_id=pupil_id, due_on=TODAY + dt.timedelta(days=40)),
+            ]
+        )
+    await send(bot, {"verb": Verb.PUPIL_SHOW.value, "pupil": pupil_id}, user=act.SENCO)
+    body = card_texts(await last_card(bot))
+    assert f"{texts.PUPIL_PARENT_MEETINGS}\n{texts.PUPIL_PARENT_MEETINGS_VALUE.format(n=1)}" in body
+    assert texts.PUPIL_NEXT_REVIEW in body and texts.PUPIL_NO_REVIEW not in body
