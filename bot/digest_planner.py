@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.flows.digest import school_card, trust_card_of
 from storage.queries import digest as q
 from storage.queries.digest import IsoWeek, Target
-from storage.queries.outbox import enqueue, message_payload
+from storage.queries.outbox import Notification, enqueue_many, message_payload
 
 log = structlog.get_logger(__name__)
 KIND = "weekly_digest"
@@ -51,7 +51,6 @@ async def plan_weekly_digests(sessions: async_sessionmaker[AsyncSession], now: d
     due = {s.school_id: w for s in schools if (w := due_week(s, now)) is not None}
     if not due:
         return 0
-    created = 0
     async with sessions.begin() as session:
         recipients = await q.recipients(session, due)
         keys = {r.staff_id: period_key(r.staff_id, due[r.school_id]) for r in recipients}
@@ -68,6 +67,7 @@ async def plan_weekly_digests(sessions: async_sessionmaker[AsyncSession], now: d
             week: await q.digests_for(session, Target(tuple(sorted(ids))), week, as_of=week.end)
             for week, ids in needed.items()
         }
+        notifications: list[Notification] = []
         for r in todo:
             week = due[r.school_id]
             if r.is_trust_lead:
@@ -81,15 +81,16 @@ async def plan_weekly_digests(sessions: async_sessionmaker[AsyncSession], now: d
                     classes_only=False,
                     personal_chat=True,  # delivered to the person's 1:1 chat
                 )
-            if await enqueue(
-                session,
-                kind=KIND,
-                period_key=keys[r.staff_id],
-                recipient_id=r.staff_id,
-                payload=message_payload(card=card),
-                now=now,
-                subject=str(r.school_id),
-            ):
-                created += 1
+            notifications.append(
+                Notification(
+                    kind=KIND,
+                    period_key=keys[r.staff_id],
+                    recipient_id=r.staff_id,
+                    payload=message_payload(card=card),
+                    subject=str(r.school_id),
+                )
+            )
+        # One statement for the morning's rows, in key order (as the reminders planner does).
+        created = len(await enqueue_many(session, notifications, now=now))
     log.info("weekly_digests_planned", created=created, schools=len(due))
     return created

@@ -379,17 +379,7 @@ async def import_roster(
         changes = await roster.apply(
             session, school.id, build_roster(parsed), today=today, now=now, write=True
         )
-        granted = await roster.grant_configured_admins(session, settings.admin_emails, now=now)
-        for school_id, staff_id in granted:
-            audit.record(
-                session,
-                action="role_granted",
-                at=now,
-                school_id=school_id,
-                entity="staff_role",
-                entity_id=f"{staff_id}:admin",
-                correlation_id="SENBOT_ADMINS",
-            )
+        await grant_configured_admins(session, settings, now=now)
         audit.record(
             session,
             action=f"roster_{source}",
@@ -408,23 +398,30 @@ def _problem(p: roster.Problem) -> str:
     return f"{p.source.file}:{p.source.line}: {p.message}" if p.source else p.message
 
 
+async def grant_configured_admins(session: AsyncSession, settings: Settings, *, now: dt.datetime) -> int:
+    """Staff whose email is in SENBOT_ADMINS get the admin role, each grant audited; idempotent.
+
+    Run after every import and sync (a new admin may just have arrived) and at start-up."""
+    granted = await roster.grant_configured_admins(session, settings.admin_emails, now=now)
+    for school_id, staff_id in granted:
+        audit.record(
+            session,
+            action="role_granted",
+            at=now,
+            school_id=school_id,
+            entity="staff_role",
+            entity_id=f"{staff_id}:admin",
+            correlation_id="SENBOT_ADMINS",
+        )
+    return len(granted)
+
+
 async def apply_configured_admins(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, *, now: dt.datetime
 ) -> int:
-    """Start-up hook: staff whose email is in SENBOT_ADMINS get the admin role (audited). Idempotent."""
+    """Start-up hook: grant_configured_admins in its own transaction."""
     async with sessions.begin() as session:
-        granted = await roster.grant_configured_admins(session, settings.admin_emails, now=now)
-        for school_id, staff_id in granted:
-            audit.record(
-                session,
-                action="role_granted",
-                at=now,
-                school_id=school_id,
-                entity="staff_role",
-                entity_id=f"{staff_id}:admin",
-                correlation_id="SENBOT_ADMINS",
-            )
-    return len(granted)
+        return await grant_configured_admins(session, settings, now=now)
 
 
 def format_report(report: ImportReport, *, dry_run: bool) -> str:

@@ -61,18 +61,8 @@ class TurnContext:
             return
         async with self.sessions.begin() as session:
             for one in pupil_ids:
-                audit.record(
-                    session,
-                    action=action,
-                    at=self.now,
-                    tenant_id=self.actor.tenant_id,
-                    school_id=self.actor.school_id,
-                    actor_id=self.actor.staff_id,
-                    entity=entity,
-                    entity_id=entity_id,
-                    pupil_id=one,
-                    outcome="refused",
-                    correlation_id=self.inbound.correlation_id,
+                self._record(
+                    session, action, entity=entity, entity_id=entity_id, pupil_id=one, outcome="refused"
                 )
 
     def audit(
@@ -85,8 +75,22 @@ class TurnContext:
         outcome: str = "ok",
     ) -> None:
         """Record an event in the same transaction as the change it describes."""
+        self._record(
+            self.session, action, entity=entity, entity_id=entity_id, pupil_id=pupil_id, outcome=outcome
+        )
+
+    def _record(
+        self,
+        session: AsyncSession,
+        action: str,
+        *,
+        entity: str | None,
+        entity_id: str | int | None,
+        pupil_id: int | None,
+        outcome: str,
+    ) -> None:
         audit.record(
-            self.session,
+            session,
             action=action,
             at=self.now,
             tenant_id=self.actor.tenant_id,

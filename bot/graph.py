@@ -32,6 +32,7 @@ from msgraph.graph_service_client import GraphServiceClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.directory import grant_configured_admins
 from bot.settings import Settings
 from storage.models import Role, School, utcnow
 from storage.queries import audit, roster
@@ -215,18 +216,7 @@ async def sync_school(
             changes = await roster.apply(session, school.id, records, today=today, now=now, write=True)
             linked = await roster.link_object_ids(session, school.id, object_ids)
             changes.add("staff", "object ids linked", linked)
-            for school_id, staff_id in await roster.grant_configured_admins(
-                session, settings.admin_emails, now=now
-            ):
-                audit.record(
-                    session,
-                    action="role_granted",
-                    at=now,
-                    school_id=school_id,
-                    entity="staff_role",
-                    entity_id=f"{staff_id}:admin",
-                    correlation_id="SENBOT_ADMINS",
-                )
+            await grant_configured_admins(session, settings, now=now)
             audit.record(
                 session,
                 action="roster_graph",

@@ -130,6 +130,30 @@ def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[i : i + size]
 
 
+async def _write_people(
+    session: AsyncSession,
+    model: type[Pupil] | type[Staff],
+    *,
+    inserts: Sequence[dict[str, Any]],
+    updates: Sequence[dict[str, Any]],
+    leaver_ids: Sequence[int],
+    today: dt.date,
+) -> None:
+    """Pupils and staff are written alike: new rows, changed rows by primary key, leavers marked left
+    (never deleted), each in chunks of executemany, never a statement per person."""
+    for chunk in _chunks(inserts):
+        await session.execute(insert(model), list(chunk))
+    for chunk in _chunks(updates):
+        await session.execute(update(model), list(chunk))
+    for ids in _chunks(leaver_ids):
+        await session.execute(
+            update(model)
+            .where(model.id.in_(ids))
+            .values(left_on=today)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def school_by_urn(session: AsyncSession, urn: str | None) -> School | None:
     """The school with this URN; without a URN, the only school (None when there are several)."""
     if urn is not None:
@@ -241,17 +265,9 @@ async def _pupils(
     changes.add("pupils", "left", len(leavers), (r.mis_id for r in leavers))
     changes.add("pupils", "unchanged", unchanged)
     if write:
-        for chunk in _chunks(inserts):
-            await session.execute(insert(Pupil), list(chunk))
-        for chunk in _chunks(updates):
-            await session.execute(update(Pupil), list(chunk))
-        for ids in _chunks([r.id for r in leavers]):
-            await session.execute(
-                update(Pupil)
-                .where(Pupil.id.in_(ids))
-                .values(left_on=today)
-                .execution_options(synchronize_session=False)
-            )
+        await _write_people(
+            session, Pupil, inserts=inserts, updates=updates, leaver_ids=[r.id for r in leavers], today=today
+        )
         if inserts:
             new = await session.execute(
                 select(Pupil.mis_id, Pupil.id).where(Pupil.school_id == school_id, Pupil.left_on.is_(None))
@@ -410,17 +426,9 @@ async def _staff(  # noqa: PLR0915 (one pass over the staff list reads best whol
                 out[rec.mis_id] = out.get(rec.email)
         return out
 
-    for chunk in _chunks(inserts):
-        await session.execute(insert(Staff), list(chunk))
-    for chunk in _chunks(updates):
-        await session.execute(update(Staff), list(chunk))
-    for ids in _chunks([r.id for r in leavers]):
-        await session.execute(
-            update(Staff)
-            .where(Staff.id.in_(ids))
-            .values(left_on=today)
-            .execution_options(synchronize_session=False)
-        )
+    await _write_people(
+        session, Staff, inserts=inserts, updates=updates, leaver_ids=[r.id for r in leavers], today=today
+    )
     if new_roles:
         emails = {e for e, _ in new_roles}
         ids_by_email = dict(

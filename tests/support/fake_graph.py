@@ -58,12 +58,25 @@ class FakeGraph:
         return web.Response(status=202)
 
 
+TOKEN = "fake-graph-token"
+
+
 class StaticCredential:
-    """An async credential that hands out a fixed token (no Entra ID on this machine)."""
+    """An async credential that hands out a fixed token and never touches the network (no Entra ID
+    here); shared by the mail and the roster fakes."""
+
+    def __init__(self) -> None:
+        self.closed = False
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         expires = int((dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).timestamp())
-        return AccessToken("fake-graph-token", expires)
+        return AccessToken(TOKEN, expires)
 
     async def close(self) -> None:
-        return None
+        self.closed = True
+
+    async def __aenter__(self) -> StaticCredential:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.close()

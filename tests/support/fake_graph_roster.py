@@ -6,35 +6,16 @@ prove throttling is survived, or `broken` paths that always fail to prove a fail
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from azure.core.credentials import AccessToken
 
-TOKEN = "fake-graph-token"
+from tests.support.fake_graph import TOKEN, StaticCredential
 
-
-class StaticCredential:
-    """An async credential that never touches the network."""
-
-    def __init__(self) -> None:
-        self.closed = False
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(TOKEN, int(time.time()) + 3600)
-
-    async def close(self) -> None:
-        self.closed = True
-
-    async def __aenter__(self) -> StaticCredential:
-        return self
-
-    async def __aexit__(self, *args: object) -> None:
-        await self.close()
+__all__ = ["TOKEN", "FakeGraph", "StaticCredential"]
 
 
 @dataclass
