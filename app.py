@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import logs
+from bot import logs, process
 from bot.digest_planner import plan_weekly_digests
 from bot.directory import apply_configured_admins
 from bot.dispatch import Clock, Dispatcher
@@ -100,12 +100,14 @@ def main() -> None:
         print(f"senbot: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     logs.configure(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    process.tune_gc()
     mode = "local (no app id; unauthenticated, loopback only)" if settings.local_mode else "production"
     print(
         f"senbot: serving on http://{settings.host}:{settings.port}/api/messages in {mode} mode",
         file=sys.stderr,
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
     python -m benchmarks.log_peak --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/DB
 
-Everything a real submit goes through runs: token validation, the tenant gate, the SDK seam, the
-dispatcher (identity, conversation reference, route, role), validation, the caseload check, the
-idempotent insert, audit rows, and the confirmation card sent back (PUT to a fake Bot Connector).
-Printed: sessions written per second, p50/p99 latency, then the same rows written by plain INSERTs
-in the same run (the floor set by the database), and a check that exactly N sessions and N×G
-attendance rows exist. Each submission is also sent a second time at once (a double click) unless
---no-doubles: those must not add rows.
+The bot runs in its own process in production mode, as in benchmarks/messages.py (JSON logs to a
+file, the same process tuning as `senbot serve`); this process is the load generator, and the token
+authority and the fake Bot Connector run in a third. Everything a real submit goes through runs:
+token validation, the tenant gate, the SDK seam, the dispatcher (identity, conversation reference,
+route, role), validation, the caseload check, the idempotent insert, audit rows, and the
+confirmation card sent back (PUT to the fake Bot Connector). Printed: sessions written per second,
+p50/p99 latency, the bot's CPU per request, then the same rows written by plain INSERTs in the same
+run (the floor set by the database), and a check that exactly N sessions and N×G attendance rows
+exist. Each submission is also sent a second time at once (a double click) unless --no-doubles:
+those must not add rows.
 """
 
 from __future__ import annotations
@@ -17,18 +20,17 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+import tempfile
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 from sqlalchemy import func, insert, select
 
-from app import create_app
 from benchmarks._log_support import BENCH_TENANT, database_url, new_urn, remove_school, summary
-from bot import logs
-from bot.settings import Settings
+from benchmarks.messages import Child, bot_env, start_services
 from storage import db, migrate
 from storage.models import (
     Attendance,
@@ -43,8 +45,6 @@ from storage.models import (
     StaffRole,
 )
 from tests.support import activities as act
-from tests.support.fake_connector import FakeConnector
-from tests.support.tokens import APP_ID, TokenAuthority
 
 
 async def seed(sessions: Any, staff_count: int, group: int) -> tuple[int, int, list[tuple[str, list[int]]]]:
@@ -133,28 +133,20 @@ async def baseline(
     )
 
 
-async def run(url: str, staff_count: int, group: int, doubles: bool) -> int:
+async def run(
+    url: str, staff_count: int, group: int, doubles: bool, workdir: Path, *, profile: Path | None = None
+) -> int:
     engine = db.create_engine(url)
     sessions = db.session_factory(engine)
-    connector, authority = FakeConnector(), TokenAuthority()
-    await connector.start()
-    await authority.start()
     school_id, provision_id, people = await seed(sessions, staff_count, group)
-    settings = Settings(
-        app_id=APP_ID,
-        app_password="bench-secret",  # type: ignore[arg-type]
-        tenant_id=BENCH_TENANT,
-        database_url=url,
-        openid_metadata_url=authority.metadata_url,
-        log_level="WARNING",
-        scheduler_enabled=False,
-    )
-    server = TestServer(create_app(settings, outgoing_token=lambda: "bench-token"), host="127.0.0.1")
-    await server.start_server()
-    endpoint = str(server.make_url("/api/messages"))
-    token = authority.token(connector.url)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    services, authority = await start_services(workdir)
+    connector_url: str = services.info["connector_url"]
+    env = bot_env(url, services.info["metadata_url"], profile, tenant_id=BENCH_TENANT)
+    bot = Child("bot", env=env, log=workdir / "bot.log")
     try:
+        endpoint = f"http://127.0.0.1:{(await bot.start())['port']}/api/messages"
+        token = authority.token(connector_url)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
 
             async def post(activity: dict[str, Any]) -> float:
@@ -162,7 +154,7 @@ async def run(url: str, staff_count: int, group: int, doubles: bool) -> int:
                 async with http.post(endpoint, json=activity, headers=headers) as resp:
                     await resp.read()
                     if resp.status != 201:
-                        raise RuntimeError(f"status {resp.status}")
+                        raise RuntimeError(f"status {resp.status} (see {workdir / 'bot.log'})")
                 return time.perf_counter() - started
 
             def user(aad: str) -> act.User:
@@ -171,7 +163,7 @@ async def run(url: str, staff_count: int, group: int, doubles: bool) -> int:
             # Warm-up: each person has talked to the bot before (conversation reference stored).
             await asyncio.gather(
                 *(
-                    post(act.message("hello", connector.url, user=user(a), tenant=BENCH_TENANT))
+                    post(act.message("hello", connector_url, user=user(a), tenant=BENCH_TENANT))
                     for a, _ in people
                 )
             )
@@ -189,22 +181,26 @@ async def run(url: str, staff_count: int, group: int, doubles: bool) -> int:
                         "note": "Blending CVC words",
                         "pupil_notes": "",
                     },
-                    connector.url,
+                    connector_url,
                     user=user(aad),
                     tenant=BENCH_TENANT,
                 )
                 for aad, pupils in people
             ]
             batch = submissions + (submissions if doubles else [])
+            cpu_before = bot.cpu_seconds()
             started = time.perf_counter()
             latencies = await asyncio.gather(*(post(s) for s in batch))
             wall = time.perf_counter() - started
+            cpu_after = bot.cpu_seconds()
         print(
             f"log peak: {staff_count} concurrent group submissions of {group} pupils over HTTP"
             + (f" (+{staff_count} duplicate deliveries)" if doubles else "")
         )
         print(summary("senbot /api/messages", list(latencies), wall, len(batch)))
         print(f"sessions written per second: {staff_count / wall:.0f}")
+        if cpu_before is not None and cpu_after is not None:
+            print(f"bot process CPU per request: {(cpu_after - cpu_before) / len(batch) * 1000:.1f} ms")
         async with sessions() as session:
             n_sessions = await session.scalar(
                 select(func.count())
@@ -217,7 +213,9 @@ async def run(url: str, staff_count: int, group: int, doubles: bool) -> int:
                 .join(InterventionSession, InterventionSession.id == Attendance.session_id)
                 .where(InterventionSession.school_id == school_id)
             )
-        confirmations = len(connector.updates())
+        # The bot answers 201 once its card update was acknowledged, so every update is in.
+        updates: dict[str, int] = await services.ask("updates")
+        confirmations = sum(updates.values())
         ok = n_sessions == staff_count and n_rows == staff_count * group and confirmations == len(batch)
         print(
             f"check: {n_sessions} sessions, {n_rows} attendance rows, {confirmations} confirmations "
@@ -226,9 +224,8 @@ async def run(url: str, staff_count: int, group: int, doubles: bool) -> int:
         await baseline(sessions, school_id, provision_id, people)
         return 0 if ok else 1
     finally:
-        await server.close()
-        await connector.close()
-        await authority.close()
+        await bot.stop()
+        await services.stop()
         async with sessions.begin() as session:
             await remove_school(session, school_id)
         await engine.dispose()
@@ -240,11 +237,13 @@ def main() -> int:
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--group", type=int, default=6)
     parser.add_argument("--no-doubles", action="store_true", help="do not send every card twice")
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics of the bot process here")
     args = parser.parse_args()
-    # As in production: one JSON line per request would go to a log shipper; here only warnings.
-    logs.configure("WARNING", "json")
     migrate.upgrade(url)
-    return asyncio.run(run(url, args.submissions, args.group, not args.no_doubles))
+    with tempfile.TemporaryDirectory(prefix="senbot-log-peak-") as tmp:
+        return asyncio.run(
+            run(url, args.submissions, args.group, not args.no_doubles, Path(tmp), profile=args.profile)
+        )
 
 
 if __name__ == "__main__":

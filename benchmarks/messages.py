@@ -51,6 +51,8 @@ class Options:
     warmup_requests: int = 100
     database_url: str | None = None
     include_bare: bool = True
+    # cProfile statistics of the bot process, written when it stops (slower under the profiler).
+    profile: Path | None = None
     workdir: Path | None = None
 
 
@@ -164,6 +166,22 @@ async def prepare_database(url: str) -> None:
         await engine.dispose()
 
 
+async def start_services(workdir: Path) -> tuple[Child, TokenAuthority]:
+    """The token authority and fake Bot Connector process, and a local authority with the same key."""
+    key = new_key()
+    key_file = workdir / "authority.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    services = Child("services", "--key-file", str(key_file), log=workdir / "services.log")
+    await services.start()
+    return services, TokenAuthority(key=key)
+
+
 def build_requests(count: int, service_url: str, token: str) -> list[tuple[str, bytes, dict[str, str]]]:
     """Every request built before the clock starts: (activity id, body, headers)."""
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
@@ -225,13 +243,15 @@ async def check_replies(services: Child, result: Result, sent_ids: list[str]) ->
     await services.ask("reset")
 
 
-def bot_env(database_url: str, metadata_url: str) -> dict[str, str]:
+def bot_env(
+    database_url: str, metadata_url: str, profile: Path | None = None, tenant_id: str = DEMO_TENANT
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENBOT_") and k != "DATABASE_URL"}
     env.update(
         {
             "SENBOT_APP_ID": APP_ID,
             "SENBOT_APP_PASSWORD": "benchmark-secret",
-            "SENBOT_TENANT_ID": DEMO_TENANT,
+            "SENBOT_TENANT_ID": tenant_id,
             "DATABASE_URL": database_url,
             "SENBOT_OPENID_METADATA_URL": metadata_url,
             "SENBOT_LOG_LEVEL": "INFO",
@@ -239,6 +259,8 @@ def bot_env(database_url: str, metadata_url: str) -> dict[str, str]:
             "SENBOT_SCHEDULER_ENABLED": "false",
         }
     )
+    if profile is not None:
+        env["BENCH_PROFILE"] = str(profile)
     return env
 
 
@@ -248,23 +270,14 @@ async def run(options: Options) -> list[Result]:
         database_url = options.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         await prepare_database(database_url)
 
-        key = new_key()
-        key_file = workdir / "authority.pem"
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        authority = TokenAuthority(key=key)
-        services = Child("services", "--key-file", str(key_file), log=workdir / "services.log")
-        info = await services.start()
+        services, authority = await start_services(workdir)
+        info = services.info
         connector_url: str = info["connector_url"]
         # One token for the whole run (valid 30 minutes), as the Bot Service reuses its tokens.
         token = authority.token(connector_url)
 
-        bot = Child("bot", env=bot_env(database_url, info["metadata_url"]), log=workdir / "bot.log")
+        env = bot_env(database_url, info["metadata_url"], options.profile)
+        bot = Child("bot", env=env, log=workdir / "bot.log")
         bare = Child("bare", log=workdir / "bare.log")
         results: list[Result] = []
         try:
@@ -298,7 +311,7 @@ async def run(options: Options) -> list[Result]:
 
 
 def table(results: Sequence[Result]) -> str:
-    header = ("target", "concurrency", "requests", "req/s", "p50 ms", "p99 ms", "errors")
+    header = ("target", "concurrency", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors")
     rows = [
         (
             r.target,
@@ -306,7 +319,9 @@ def table(results: Sequence[Result]) -> str:
             str(r.requests),
             f"{r.rps:.0f}",
             f"{r.percentile(0.50):.1f}",
+            f"{r.percentile(0.90):.1f}",
             f"{r.percentile(0.99):.1f}",
+            f"{max(r.latencies_ms, default=float('nan')):.1f}",
             str(r.errors + r.missing_replies + r.extra_replies),
         )
         for r in results
@@ -350,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=5000, help="cap per measurement")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 50])
     parser.add_argument("--no-bare", action="store_true", help="skip the bare aiohttp baseline")
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics of the bot process here")
     args = parser.parse_args(argv)
     options = Options(
         concurrencies=args.concurrency,
@@ -357,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_requests=args.max_requests,
         database_url=args.database_url,
         include_bare=not args.no_bare,
+        profile=args.profile,
     )
     results = asyncio.run(run(options))
     database = "PostgreSQL" if args.database_url else "SQLite"

@@ -3,8 +3,9 @@
 Why separate processes: on a 2-core machine the load generator's CPU must not be counted against the
 bot, and the bot must run exactly as in production (its own event loop, tokens checked, logs written).
 
-- `bot`: the real app (create_app) in production mode, configured from SENBOT_* variables; the only
-  difference from `senbot serve` is a static outgoing token instead of a call to Entra ID.
+- `bot`: the real app (create_app) in production mode, configured from SENBOT_* variables, with the
+  same process tuning as `senbot serve`; the only difference is a static outgoing token instead of
+  a call to Entra ID.
 - `services`: the token authority (OpenID metadata + JWKS) and the fake Bot Connector, reusing the
   test fixtures (tests/support); the parent asks it over stdin how many replies arrived.
 - `bare`: a bare aiohttp handler (201 for a POST with a JSON body), the baseline.
@@ -17,7 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import cProfile
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,13 +61,25 @@ async def _serve_until_stdin_closes(app: web.Application, **info: Any) -> None:
 
 async def run_bot() -> None:
     from app import create_app
-    from bot import logs
+    from bot import logs, process
     from bot.settings import load_settings
 
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     app = create_app(settings, outgoing_token=lambda: BENCH_OUTGOING_TOKEN)
-    await _serve_until_stdin_closes(app)
+    process.tune_gc()
+    profile_path = os.environ.get("BENCH_PROFILE")
+    if not profile_path:
+        await _serve_until_stdin_closes(app)
+        return
+    # `--profile`: cProfile of the event loop's thread (aiosqlite's threads are not seen).
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        await _serve_until_stdin_closes(app)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
 
 
 async def run_bare() -> None:
@@ -89,7 +104,7 @@ async def run_services(key_pem: bytes) -> None:
     _announce(metadata_url=authority.metadata_url, connector_url=connector.url)
     reader = await _stdin_lines()
     # Control protocol, one line each way: "replies" → {reply-to id: count} of messages received
-    # since the last "reset"; "reset" → {}.
+    # since the last "reset"; "updates" → the same for card updates (PUT); "reset" → {}.
     while line := await reader.readline():
         command = line.decode().strip()
         answer: dict[str, Any] = {}
@@ -97,6 +112,9 @@ async def run_services(key_pem: bytes) -> None:
             counts: collections.Counter[str] = collections.Counter()
             for recorded in connector.messages():
                 counts[recorded.path.rsplit("/", 1)[-1]] += 1
+            answer = dict(counts)
+        elif command == "updates":
+            counts = collections.Counter(r.path.rsplit("/", 1)[-1] for r in connector.updates())
             answer = dict(counts)
         elif command == "reset":
             connector.sent.clear()

@@ -218,13 +218,35 @@ class _Replies:
 
     async def send(self, method: str, url: str, activity: Activity) -> None:
         headers = await self._authorization()
-        async with self._http().request(method, url, json=activity.serialize(), headers=headers) as resp:
+        async with self._http().request(method, url, json=_activity_json(activity), headers=headers) as resp:
             if resp.status >= 300:
                 raise ConnectionError(f"Bot Connector answered {resp.status} to a reply")
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def _activity_json(activity: Activity) -> dict[str, Any]:
+    """The activity as Bot Connector JSON, with each card put in as the plain JSON it already is.
+
+    Why: msrest serialises an attachment's `content` (typed `object`) value by value, which for the
+    help card was ~0.2 ms of a ~3 ms turn. Cards come from cards/ as JSON-ready dicts, so only the
+    envelope goes through msrest; the result is equal to `activity.serialize()` (tested).
+    """
+    attachments = activity.attachments or []
+    contents = [attachment.content for attachment in attachments]
+    for attachment in attachments:
+        attachment.content = None
+    try:
+        body: dict[str, Any] = activity.serialize()
+    finally:
+        for attachment, content in zip(attachments, contents, strict=True):
+            attachment.content = content
+    for item, content in zip(body.get("attachments", []), contents, strict=True):
+        if content is not None:
+            item["content"] = content
+    return body
 
 
 def _activities_url(service_url: str, conversation_id: str, activity_id: str | None) -> str:

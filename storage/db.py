@@ -2,7 +2,8 @@
 
 Why: one engine per process and one short unit of work per turn or job (STYLE.md, habit 10).
 SQLite gets the pragmas that make it a safe embedded default: foreign keys on, WAL so readers do
-not block the writer, and a busy timeout so concurrent writers queue instead of failing.
+not block the writer, and a busy timeout so concurrent writers queue instead of failing; and a
+driver adapter that crosses to aiosqlite's thread once per statement (storage/sqlite_async.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.sqlite_async import OneHopDBAPI
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
@@ -19,7 +22,13 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
-    if not is_sqlite(url):
+    if is_sqlite(url):
+        # A fixed pool: connections past the pool size were opened and closed per checkout (a thread
+        # and four pragmas each), and turns waiting for one of 5 were served out of order, which
+        # tripled p99 at 50 concurrent turns (docs/benchmarks.md). 20 covers the benchmark's
+        # concurrency with SQLite's one writer at a time; more turns wait their turn.
+        kwargs.update(module=OneHopDBAPI(), pool_size=20, max_overflow=0, pool_timeout=30)
+    else:
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):

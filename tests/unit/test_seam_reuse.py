@@ -5,9 +5,13 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from botbuilder.core import CardFactory, MessageFactory
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from msrest.serialization import Deserializer, Serializer
 
 from bot import teams
+from cards.help import CommandLine, help_card
 
 
 class Colour(enum.Enum):
@@ -52,3 +56,30 @@ async def test_connector_clients_are_reused_per_service_url_and_bounded() -> Non
     # Limit 2: the least recently used (uk/aud was used before emea) is built again.
     assert await reused.create("https://smba.example/uk/", "aud") is not first
     assert len(inner.created) == 4
+
+
+_json_scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20)
+_json = st.recursive(
+    _json_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cards=st.lists(st.dictionaries(st.text(max_size=8), _json, max_size=6), max_size=3), text=st.text())
+def test_reply_json_equals_the_sdk_serialisation(cards: list[dict[str, Any]], text: str) -> None:
+    activity = MessageFactory.carousel([CardFactory.adaptive_card(card) for card in cards], text=text)
+    activity.reply_to_id = "1:abc"
+    expected = activity.serialize()
+    assert teams._activity_json(activity) == expected
+    # The activity is left as it was (its cards are put back after the envelope is serialised).
+    assert [a.content for a in activity.attachments] == cards
+
+
+def test_reply_json_of_the_help_card_equals_the_sdk_serialisation() -> None:
+    lines = [CommandLine(usage=f"word{i} <name>", summary=f"What word {i} does") for i in range(20)]
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(help_card(lines, can_log=True)))
+    assert teams._activity_json(activity) == activity.serialize()
