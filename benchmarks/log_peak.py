@@ -46,6 +46,8 @@ from storage.models import (
 )
 from tests.support import activities as act
 
+WARM_UP, MEASURED = "warm", "bench"
+
 
 async def seed(sessions: Any, staff_count: int, group: int) -> tuple[int, int, list[tuple[str, list[int]]]]:
     """A school with one TA per class of `group` pupils; returns school, provision, [(aad, pupil ids)]."""
@@ -168,26 +170,35 @@ async def run(
                 )
             )
             today = dt.date.today().isoformat()
-            submissions = [
-                act.submit(
-                    {
-                        "verb": "log_submit",
-                        "key": f"bench-{uuid.uuid4().hex}",
-                        "provision": str(provision_id),
-                        "held_on": today,
-                        "minutes": "20",
-                        "pupils": ",".join(map(str, pupils)),
-                        "absent": "",
-                        "note": "Blending CVC words",
-                        "pupil_notes": "",
-                    },
-                    connector_url,
-                    user=user(aad),
-                    tenant=BENCH_TENANT,
-                )
-                for aad, pupils in people
-            ]
-            batch = submissions + (submissions if doubles else [])
+
+            def submissions(prefix: str) -> list[dict[str, Any]]:
+                return [
+                    act.submit(
+                        {
+                            "verb": "log_submit",
+                            "key": f"{prefix}-{uuid.uuid4().hex}",
+                            "provision": str(provision_id),
+                            "held_on": today,
+                            "minutes": "20",
+                            "pupils": ",".join(map(str, pupils)),
+                            "absent": "",
+                            "note": "Blending CVC words",
+                            "pupil_notes": "",
+                        },
+                        connector_url,
+                        user=user(aad),
+                        tenant=BENCH_TENANT,
+                    )
+                    for aad, pupils in people
+                ]
+
+            # Warm-up: a peak comes at the end of a day the bot has been serving, so its database
+            # connections are open and its statements prepared. One earlier round of the same
+            # submissions (other keys) gets there; those sessions are not counted below.
+            await asyncio.gather(*(post(s) for s in submissions(WARM_UP)))
+            await services.ask("reset")
+            measured = submissions(MEASURED)
+            batch = measured + (measured if doubles else [])
             cpu_before = bot.cpu_seconds()
             started = time.perf_counter()
             latencies = await asyncio.gather(*(post(s) for s in batch))
@@ -201,17 +212,18 @@ async def run(
         print(f"sessions written per second: {staff_count / wall:.0f}")
         if cpu_before is not None and cpu_after is not None:
             print(f"bot process CPU per request: {(cpu_after - cpu_before) / len(batch) * 1000:.1f} ms")
+        measured_only = InterventionSession.idempotency_key.startswith(f"{MEASURED}-")
         async with sessions() as session:
             n_sessions = await session.scalar(
                 select(func.count())
                 .select_from(InterventionSession)
-                .where(InterventionSession.school_id == school_id)
+                .where(InterventionSession.school_id == school_id, measured_only)
             )
             n_rows = await session.scalar(
                 select(func.count())
                 .select_from(Attendance)
                 .join(InterventionSession, InterventionSession.id == Attendance.session_id)
-                .where(InterventionSession.school_id == school_id)
+                .where(InterventionSession.school_id == school_id, measured_only)
             )
         # The bot answers 201 once its card update was acknowledged, so every update is in.
         updates: dict[str, int] = await services.ask("updates")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,8 +23,10 @@ from bot.router import Route, Router
 from bot.settings import Settings
 from cards.common import notice
 from cards.help import not_in_directory_card
+from storage.db import autocommit_session_factory
 from storage.models import utcnow
 from storage.queries import audit, conversations, directory
+from storage.queries.directory import SchoolInfo
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -36,12 +39,18 @@ class TurnContext:
     inbound: Inbound
     actor: Actor
     school_name: str
+    school: SchoolInfo
     session: AsyncSession
     router: Router
     settings: Settings
     now: dt.datetime
     # For records that must outlive this turn's transaction (refusals); None when a test builds a turn.
     sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def today(self) -> dt.date:
+        """Today in the school's time zone (a session logged at 00:30 in London is today there)."""
+        return self.now.astimezone(ZoneInfo(self.school.time_zone)).date()
 
     async def audit_refused(
         self,
@@ -114,6 +123,8 @@ class Dispatcher:
     ) -> None:
         self.router = router
         self.sessions = sessions
+        # The identity read and the reference refresh are one statement each: no transaction needed.
+        self.identity_sessions = autocommit_session_factory(sessions.kw["bind"])
         self.settings = settings
         self.clock = clock
         self.on_install: Callable[[TurnContext], Outbound] | None = None
@@ -130,7 +141,7 @@ class Dispatcher:
 
     async def _handle(self, inbound: Inbound) -> Outbound:
         now = self.clock()
-        async with self.sessions.begin() as session:
+        async with self.identity_sessions.begin() as session:
             identity = None
             known = None
             if inbound.aad_object_id:
@@ -200,6 +211,7 @@ class Dispatcher:
                     inbound,
                     actor,
                     identity.school_name,
+                    identity.school,
                     session,
                     self.router,
                     self.settings,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.core import UserError
@@ -19,7 +18,7 @@ from bot.forms import card_int
 from bot.policy import PupilScope
 from cards.forms import pupil_picker
 from cards.verbs import Verb
-from storage.queries import pupils, schools
+from storage.queries import pupils
 
 
 async def pupil_from_card(turn: TurnContext, scope: PupilScope, data: Mapping[str, Any], action: str) -> int:
@@ -47,5 +46,4 @@ async def pupil_from_text(turn: TurnContext, scope: PupilScope, text: str, *, us
 
 async def school_today(turn: TurnContext) -> dt.date:
     """Today in the school's time zone (a review 'held today' at 00:30 in London is today there)."""
-    tz = await schools.time_zone(turn.session, turn.actor.school_id)
-    return turn.now.astimezone(ZoneInfo(tz)).date()
+    return turn.today

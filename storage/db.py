@@ -8,9 +8,11 @@ driver adapter that crosses to aiosqlite's thread once per statement (storage/sq
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.sqlite_async import OneHopDBAPI
@@ -20,7 +22,13 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+# A pooled PostgreSQL connection idle for longer than this is pinged before use (see below).
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def create_engine(
+    url: str, *, echo: bool = False, ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS
+) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
         # A fixed pool: connections past the pool size were opened and closed per checkout (a thread
@@ -29,11 +37,44 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # concurrency with SQLite's one writer at a time; more turns wait their turn.
         kwargs.update(module=OneHopDBAPI(), pool_size=20, max_overflow=0, pool_timeout=30)
     else:
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        kwargs.update(pool_size=10, max_overflow=10)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        _ping_when_idle(engine, ping_after_idle_seconds)
     return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, after_seconds: float) -> None:
+    """Check a pooled connection before use only if it sat idle, instead of on every checkout.
+
+    Why: SQLAlchemy's `pool_pre_ping` on asyncpg is three round trips (BEGIN, a ping, ROLLBACK) on
+    every checkout, and a turn checks out twice: six of the sixteen round trips of a logged session
+    (docs/benchmarks.md). The connections a database restart or an idle timeout breaks are the ones
+    that sat unused, so those are pinged; a connection back in use within seconds is not. A failed
+    ping raises DisconnectionError, on which the pool discards that connection and opens another.
+    A connection that breaks while in use fails that turn, as it would have with pre-ping, and
+    SQLAlchemy then drops the whole pool.
+    """
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < after_seconds:
+            return  # just opened, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's own error types; any failure means "not usable"
+            raise DisconnectionError("pooled connection failed its ping") from exc
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,6 +88,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose statements each commit on their own, for one-statement units of work.
+
+    Why: the identity read that opens every turn was four round trips on PostgreSQL (pool ping, BEGIN,
+    the query, COMMIT); without a transaction it is two. Only for work that is one statement or a
+    read: nothing here can be rolled back. SQLite gets the plain factory, because its adapter
+    already begins a transaction only before a write and skips empty commits, while switching
+    isolation levels would cost two extra crossings to its thread.
+    """
+    if is_sqlite(engine.url.drivername):
+        return session_factory(engine)
+    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 async def ping(engine: AsyncEngine) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,10 +36,6 @@ def register(router: Router) -> None:
     )
 
 
-def local_today(now: dt.datetime, time_zone: str) -> dt.date:
-    return now.astimezone(ZoneInfo(time_zone)).date()
-
-
 def resolve_week(args: str, today: dt.date) -> IsoWeek:
     """Nothing or `this`: the week in progress; `last`: the week before; `2026-W47`: that week (not a
     future one)."""
@@ -60,8 +55,7 @@ def resolve_week(args: str, today: dt.date) -> IsoWeek:
 
 async def show_digest(turn: TurnContext) -> Outbound:
     actor = turn.actor
-    tz = await q.school_time_zone(turn.session, actor.school_id)
-    today = local_today(turn.now, tz)
+    today = turn.today
     week = resolve_week(turn.inbound.args, today)
     as_of = min(today, week.end)
     if digest_for_trust(actor.roles):

@@ -97,7 +97,6 @@ def _year(year_group: int) -> str:
 
 
 async def _form_card(turn: TurnContext, form: LogForm, errors: Mapping[str, str] | None = None) -> Card:
-    info = await queries.school_info(turn.session, turn.actor.school_id)
     choices = await _choices(turn)
     if not choices.provisions:
         raise UserError(texts.LOG_NO_PROVISIONS)
@@ -107,15 +106,14 @@ async def _form_card(turn: TurnContext, form: LogForm, errors: Mapping[str, str]
         form=form,
         provisions=choices.provisions,
         pupils=choices.pupils,
-        today=school_today(turn.now, info.time_zone),
+        today=turn.today,
         errors=errors,
     )
 
 
 async def start(turn: TurnContext) -> Outbound:
     """`log`, the Log intervention button, and the button on a pupil's summary (prefilled with them)."""
-    info = await queries.school_info(turn.session, turn.actor.school_id)
-    form = LogForm(key=new_key(), held_on=school_today(turn.now, info.time_zone).isoformat())
+    form = LogForm(key=new_key(), held_on=turn.today.isoformat())
     if "pupil" in turn.inbound.data:
         pupil_id = _id(turn.inbound.data.get("pupil"))
         if pupil_id is None:
@@ -131,7 +129,6 @@ async def start(turn: TurnContext) -> Outbound:
 async def log_again(turn: TurnContext) -> Outbound:
     """A new form (new key) like a logged session: its provision, minutes and pupils still in scope."""
     view = await _own_session(turn, "log_again_refused")
-    info = await queries.school_info(turn.session, turn.actor.school_id)
     still = await pupil_queries.allowed_ids(
         turn.session, pupil_scope(turn.actor), [a.pupil_id for a in view.attendance]
     )
@@ -139,7 +136,7 @@ async def log_again(turn: TurnContext) -> Outbound:
     form = LogForm(
         key=new_key(),
         provision="" if provision is None or provision.retired else str(provision.id),
-        held_on=school_today(turn.now, info.time_zone).isoformat(),
+        held_on=turn.today.isoformat(),
         minutes=str(view.minutes),
         pupils=",".join(str(i) for i in sorted(still)),
     )
@@ -328,12 +325,13 @@ async def _check_pupils(turn: TurnContext, c: _Checked) -> None:
         elif len(ids) > MAX_GROUP:
             c.errors[cards.F_PUPILS] = texts.ERR_GROUP_TOO_BIG.format(max=MAX_GROUP)
         else:
-            allowed = await pupil_queries.allowed_ids(turn.session, pupil_scope(turn.actor), ids)
+            allowed = await pupil_queries.allowed_names(turn.session, pupil_scope(turn.actor), ids)
             c.refused = tuple(i for i in ids if i not in allowed)
             if c.refused:
                 c.errors[cards.F_PUPILS] = texts.ERR_PUPILS_OUT_OF_SCOPE
             else:
                 c.chosen = tuple(ids)
+                c.names = allowed
     if cards.F_ABSENT not in c.errors:
         absent = _ids(c.kept[cards.F_ABSENT])
         if absent is None:
@@ -348,7 +346,7 @@ async def _check_notes(turn: TurnContext, c: _Checked) -> None:
     c.note = c.kept[cards.F_NOTE].strip()
     if cards.F_NOTE not in c.errors and len(c.note) > MAX_TEXT:
         c.errors[cards.F_NOTE] = texts.ERR_NOTE_TOO_LONG.format(max=MAX_TEXT, length=len(c.note))
-    c.names = await queries.pupil_names(turn.session, c.chosen)
+    c.names = c.names or {}
     text = c.kept[cards.F_PUPIL_NOTES]
     if cards.F_PUPIL_NOTES in c.errors or not text.strip():
         return
@@ -388,8 +386,7 @@ async def submit_log(turn: TurnContext) -> Outbound:
     if existing is not None:
         return await _confirmation_of(turn, existing)
 
-    info = await queries.school_info(turn.session, turn.actor.school_id)
-    c = await _check(turn, data, school_today(turn.now, info.time_zone))
+    c = await _check(turn, data, turn.today)
     if c.refused:
         # Ids outside the caseload can only come from a forged or stale card: keep a trace.
         await turn.audit_refused(
@@ -486,8 +483,7 @@ async def _own_session(turn: TurnContext, refused_action: str) -> SessionView:
 async def undo(turn: TurnContext) -> Outbound:
     """Same person, same day (the school's day): the session is marked undone, never deleted."""
     view = await _own_session(turn, "session_undo_refused")
-    info = await queries.school_info(turn.session, turn.actor.school_id)
-    if school_today(view.created_at, info.time_zone) != school_today(turn.now, info.time_zone):
+    if school_today(view.created_at, turn.school.time_zone) != turn.today:
         await turn.audit_refused(
             "session_undo_refused",
             entity="intervention_session",

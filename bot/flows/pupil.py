@@ -11,12 +11,11 @@ import datetime as dt
 from bot import texts
 from bot.core import Outbound, UserError
 from bot.dispatch import TurnContext
-from bot.flows.log import MAX_ID, school_today
+from bot.flows.log import MAX_ID
 from bot.policy import LOGGERS, PARENT_TASK_USERS, STAFF, may_raise_concern, may_use, pupil_scope, sees_costs
 from bot.router import Router
 from cards import pupil as cards
 from cards.verbs import Verb
-from storage.queries import log as log_queries
 from storage.queries import parents, pupil_summary
 from storage.queries import pupils as pupil_queries
 
@@ -69,9 +68,8 @@ async def show(turn: TurnContext) -> Outbound:
 
 
 async def _summary(turn: TurnContext, pupil_id: int) -> Outbound:
-    info = await log_queries.school_info(turn.session, turn.actor.school_id)
-    start, end = term_of(school_today(turn.now, info.time_zone))
-    today = school_today(turn.now, info.time_zone)
+    today = turn.today
+    start, end = term_of(today)
     year_start = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     found = await pupil_summary.summary(
         turn.session, pupil_id, term_start=start, term_end=end, year_start=year_start
@@ -87,6 +85,6 @@ async def _summary(turn: TurnContext, pupil_id: int) -> Outbound:
             can_raise_concern=may_raise_concern(turn.actor),
             parent_tasks=await parents.pupil_tasks(turn.session, pupil_id),
             can_close_tasks=may_use(turn.actor, PARENT_TASK_USERS),
-            today=school_today(turn.now, info.time_zone),
+            today=today,
         )
     )

@@ -17,7 +17,6 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import decisions, texts
 from bot.core import Card, InboundKind, Outbound, UserError
@@ -158,8 +157,7 @@ def previous_term_start(today: dt.date) -> dt.date:
 
 
 async def _today(turn: TurnContext) -> dt.date:
-    zone = await referrals.school_time_zone(turn.session, turn.actor.school_id)
-    return turn.now.astimezone(ZoneInfo(zone)).date()
+    return turn.today
 
 
 _in_place = decisions.in_place

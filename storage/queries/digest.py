@@ -881,11 +881,6 @@ async def trust_school_ids(session: AsyncSession, staff_id: int) -> list[int]:
     return list(rows.scalars())
 
 
-async def school_time_zone(session: AsyncSession, school_id: int) -> str:
-    tz = await session.scalar(select(School.time_zone).where(School.id == school_id))
-    return tz or "Europe/London"
-
-
 async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     """Which of these outbox period keys exist already (so the planner skips building their cards)."""
     if not keys:

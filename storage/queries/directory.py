@@ -13,6 +13,14 @@ from storage.queries.conversations import KnownReference
 
 
 @dataclass(frozen=True)
+class SchoolInfo:
+    """The school facts most turns need (its local date, the cost threshold): read with the person."""
+
+    time_zone: str
+    notional_threshold_pence: int
+
+
+@dataclass(frozen=True)
 class StaffIdentity:
     staff_id: int
     school_id: int
@@ -20,6 +28,7 @@ class StaffIdentity:
     tenant_id: str
     display_name: str
     roles: frozenset[Role]
+    school: SchoolInfo
 
 
 # Built once: this runs on every activity, and constructing the statement cost more CPU than
@@ -31,6 +40,8 @@ _IDENTITY = (
         Staff.school_id,
         School.name.label("school_name"),
         School.tenant_id.label("school_tenant"),
+        School.time_zone,
+        School.notional_threshold_pence,
         Staff.display_name,
         StaffRole.role,
         Staff.unreachable_since,
@@ -78,6 +89,7 @@ async def identity_with_reference(
         tenant_id=first.school_tenant,
         display_name=first.display_name,
         roles=frozenset(Role(row.role) for row in rows if row.role is not None),
+        school=SchoolInfo(first.time_zone, first.notional_threshold_pence),
     )
     reference = KnownReference(
         exists=first.ref_staff_id is not None,

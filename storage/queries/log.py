@@ -10,20 +10,14 @@ the winner's session to show the same confirmation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Attendance, InterventionSession, ProvisionType, Pupil, School
-
-
-@dataclass(frozen=True)
-class SchoolInfo:
-    time_zone: str
-    notional_threshold_pence: int
+from storage.models import Attendance, InterventionSession, ProvisionType, Pupil
 
 
 @dataclass(frozen=True)
@@ -81,15 +75,6 @@ class HistoryRow:
     undone: bool
 
 
-async def school_info(session: AsyncSession, school_id: int) -> SchoolInfo:
-    row = (
-        await session.execute(
-            select(School.time_zone, School.notional_threshold_pence).where(School.id == school_id)
-        )
-    ).one()
-    return SchoolInfo(time_zone=row[0], notional_threshold_pence=row[1])
-
-
 def _provision(p: ProvisionType) -> ProvisionRow:
     return ProvisionRow(
         id=p.id,
@@ -124,15 +109,6 @@ async def provision(session: AsyncSession, school_id: int, provision_id: int) ->
         )
     ).scalar_one_or_none()
     return None if found is None else _provision(found)
-
-
-async def pupil_names(session: AsyncSession, pupil_ids: Collection[int]) -> dict[int, str]:
-    if not pupil_ids:
-        return {}
-    rows = await session.execute(
-        select(Pupil.id, Pupil.given_name, Pupil.family_name).where(Pupil.id.in_(list(pupil_ids)))
-    )
-    return {r[0]: f"{r[1]} {r[2]}" for r in rows.all()}
 
 
 async def insert_session(

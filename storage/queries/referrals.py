@@ -201,10 +201,6 @@ async def teams_user_ids(session: AsyncSession, staff_ids: Collection[int]) -> d
     return {r[0]: r[1] for r in rows.all()}
 
 
-async def school_time_zone(session: AsyncSession, school_id: int) -> str:
-    return (await session.scalar(select(School.time_zone).where(School.id == school_id))) or "Europe/London"
-
-
 # -- the evidence: what has been tried ---------------------------------------------------------
 
 
