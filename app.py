@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from bot import logs, process
+from bot import logs, process, workers
 from bot.digest_planner import plan_weekly_digests
 from bot.directory import apply_configured_admins
 from bot.dispatch import Clock, Dispatcher
@@ -37,7 +38,10 @@ def create_app(
     outgoing_token: TokenProvider | None = None,
     clock: Clock = utcnow,
     graph_credential: Any | None = None,
+    primary: bool = True,
 ) -> web.Application:
+    """The bot as an aiohttp app. `primary`: this process runs the scheduler and the start-up grants
+    (with SENBOT_WORKERS > 1 only the first worker is primary: bot/workers.py)."""
     settings = with_link_secret(settings)
     engine = db.create_engine(settings.database_url)
     sessions = db.session_factory(engine)
@@ -76,14 +80,15 @@ def create_app(
         mail = MailSender(sessions, mailer, settings.mail_from, clock)
     graph_sync = (lambda: sync_all(sessions, settings, now=clock())) if settings.graph_sync else None
     jobs = Jobs(ReminderPlanner(sessions, clock), outbox, planners=planners, mail=mail, graph_sync=graph_sync)
-    attach(app, jobs, settings)
+    attach(app, jobs, settings if primary else settings.model_copy(update={"scheduler_enabled": False}))
 
     async def configured_admins(_app: web.Application) -> None:
         # SENBOT_ADMINS: the first administrators, granted as soon as the directory knows them.
         if settings.admin_emails:
             await apply_configured_admins(sessions, settings, now=clock())
 
-    app.on_startup.append(configured_admins)
+    if primary:
+        app.on_startup.append(configured_admins)
 
     async def dispose(_app: web.Application) -> None:
         await seam.close()
@@ -100,14 +105,32 @@ def main() -> None:
         print(f"senbot: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     logs.configure(settings.log_level, settings.log_format)
-    app = create_app(settings)
-    process.tune_gc()
+    # Once, before any worker is forked: every worker signs letter links with the same secret.
+    settings = with_link_secret(settings)
     mode = "local (no app id; unauthenticated, loopback only)" if settings.local_mode else "production"
     print(
-        f"senbot: serving on http://{settings.host}:{settings.port}/api/messages in {mode} mode",
+        f"senbot: serving on http://{settings.host}:{settings.port}/api/messages in {mode} mode"
+        f" with {settings.workers} worker process{'es' if settings.workers > 1 else ''}",
         file=sys.stderr,
     )
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    if settings.workers == 1:
+        app = create_app(settings)
+        process.tune_gc()
+        web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+        return
+
+    def serve_one(index: int, sock: socket.socket) -> None:
+        app = create_app(settings, primary=index == 0)
+        process.tune_gc()
+        web.run_app(app, sock=sock, print=None, access_log=None)
+
+    socks = workers.listen(settings.host, settings.port, settings.workers)
+    pool = workers.Workers(settings.workers, serve_one)
+    pool.start(socks)
+    for sock in socks:
+        sock.close()
+    pool.stop_on_signals()
+    raise SystemExit(pool.wait())
 
 
 if __name__ == "__main__":

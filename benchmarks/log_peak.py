@@ -2,8 +2,9 @@
 
     python -m benchmarks.log_peak --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/DB
 
-The bot runs in its own process in production mode, as in benchmarks/messages.py (JSON logs to a
-file, the same process tuning as `senbot serve`); this process is the load generator, and the token
+The bot runs in its own processes in production mode, as in benchmarks/messages.py (JSON logs to a
+file, the same process tuning as `senbot serve`, SENBOT_WORKERS=2 unless --workers says otherwise);
+this process is the load generator, and the token
 authority and the fake Bot Connector run in a third. Everything a real submit goes through runs:
 token validation, the tenant gate, the SDK seam, the dispatcher (identity, conversation reference,
 route, role), validation, the caseload check, the idempotent insert, audit rows, and the
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import sys
 import tempfile
 import time
@@ -47,6 +49,16 @@ from storage.models import (
 from tests.support import activities as act
 
 WARM_UP, MEASURED = "warm", "bench"
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU seconds every core has spent not idle since boot (/proc/stat); None off Linux."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 async def seed(sessions: Any, staff_count: int, group: int) -> tuple[int, int, list[tuple[str, list[int]]]]:
@@ -136,14 +148,21 @@ async def baseline(
 
 
 async def run(
-    url: str, staff_count: int, group: int, doubles: bool, workdir: Path, *, profile: Path | None = None
+    url: str,
+    staff_count: int,
+    group: int,
+    doubles: bool,
+    workdir: Path,
+    *,
+    workers: int = 1,
+    profile: Path | None = None,
 ) -> int:
     engine = db.create_engine(url)
     sessions = db.session_factory(engine)
     school_id, provision_id, people = await seed(sessions, staff_count, group)
     services, authority = await start_services(workdir)
     connector_url: str = services.info["connector_url"]
-    env = bot_env(url, services.info["metadata_url"], profile, tenant_id=BENCH_TENANT)
+    env = bot_env(url, services.info["metadata_url"], profile, tenant_id=BENCH_TENANT, workers=workers)
     bot = Child("bot", env=env, log=workdir / "bot.log")
     try:
         endpoint = f"http://127.0.0.1:{(await bot.start())['port']}/api/messages"
@@ -199,19 +218,28 @@ async def run(
             await services.ask("reset")
             measured = submissions(MEASURED)
             batch = measured + (measured if doubles else [])
-            cpu_before = bot.cpu_seconds()
+            cpu_before, machine_before = bot.cpu_seconds(), machine_busy_seconds()
             started = time.perf_counter()
             latencies = await asyncio.gather(*(post(s) for s in batch))
             wall = time.perf_counter() - started
-            cpu_after = bot.cpu_seconds()
+            cpu_after, machine_after = bot.cpu_seconds(), machine_busy_seconds()
         print(
             f"log peak: {staff_count} concurrent group submissions of {group} pupils over HTTP"
             + (f" (+{staff_count} duplicate deliveries)" if doubles else "")
+            + f", {workers} bot worker process{'es' if workers > 1 else ''}"
         )
         print(summary("senbot /api/messages", list(latencies), wall, len(batch)))
         print(f"sessions written per second: {staff_count / wall:.0f}")
         if cpu_before is not None and cpu_after is not None:
-            print(f"bot process CPU per request: {(cpu_after - cpu_before) / len(batch) * 1000:.1f} ms")
+            print(f"bot CPU per request (all workers): {(cpu_after - cpu_before) / len(batch) * 1000:.1f} ms")
+        if machine_before is not None and machine_after is not None:
+            busy = machine_after - machine_before
+            print(
+                f"machine CPU during the burst: {busy:.2f} s busy of {wall * (os.cpu_count() or 1):.2f} s "
+                f"({os.cpu_count()} cores); the bot's share "
+                f"{(cpu_after or 0) - (cpu_before or 0):.2f} s, the rest is the database, this load "
+                "generator and the fake connector"
+            )
         measured_only = InterventionSession.idempotency_key.startswith(f"{MEASURED}-")
         async with sessions() as session:
             n_sessions = await session.scalar(
@@ -249,12 +277,26 @@ def main() -> int:
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--group", type=int, default=6)
     parser.add_argument("--no-doubles", action="store_true", help="do not send every card twice")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="bot worker processes (SENBOT_WORKERS; default 2: one per core of the 2-core target machine)",
+    )
     parser.add_argument("--profile", type=Path, help="write cProfile statistics of the bot process here")
     args = parser.parse_args()
     migrate.upgrade(url)
     with tempfile.TemporaryDirectory(prefix="senbot-log-peak-") as tmp:
         return asyncio.run(
-            run(url, args.submissions, args.group, not args.no_doubles, Path(tmp), profile=args.profile)
+            run(
+                url,
+                args.submissions,
+                args.group,
+                not args.no_doubles,
+                Path(tmp),
+                workers=args.workers,
+                profile=args.profile,
+            )
         )
 
 

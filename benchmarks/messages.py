@@ -128,14 +128,18 @@ class Child:
         return self.info
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU of the process (all its threads) so far; None off Linux."""
+        """User + system CPU so far of the process (all its threads) and of the worker processes it
+        announced (`pids`); None off Linux."""
         if self.proc is None:
             return None
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in [self.proc.pid, *self.info.get("pids", [])]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     async def ask(self, command: str) -> Any:
         assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
@@ -244,7 +248,11 @@ async def check_replies(services: Child, result: Result, sent_ids: list[str]) ->
 
 
 def bot_env(
-    database_url: str, metadata_url: str, profile: Path | None = None, tenant_id: str = DEMO_TENANT
+    database_url: str,
+    metadata_url: str,
+    profile: Path | None = None,
+    tenant_id: str = DEMO_TENANT,
+    workers: int = 1,
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENBOT_") and k != "DATABASE_URL"}
     env.update(
@@ -257,6 +265,7 @@ def bot_env(
             "SENBOT_LOG_LEVEL": "INFO",
             "SENBOT_LOG_FORMAT": "json",
             "SENBOT_SCHEDULER_ENABLED": "false",
+            "SENBOT_WORKERS": str(workers),
         }
     )
     if profile is not None:

@@ -3,9 +3,9 @@
 Why separate processes: on a 2-core machine the load generator's CPU must not be counted against the
 bot, and the bot must run exactly as in production (its own event loop, tokens checked, logs written).
 
-- `bot`: the real app (create_app) in production mode, configured from SENBOT_* variables, with the
-  same process tuning as `senbot serve`; the only difference is a static outgoing token instead of
-  a call to Entra ID.
+- `bot`: the real app (create_app) in production mode, configured from SENBOT_* variables, in
+  SENBOT_WORKERS processes forked by the same supervisor and with the same process tuning as
+  `senbot serve`; the only difference is a static outgoing token instead of a call to Entra ID.
 - `services`: the token authority (OpenID metadata + JWKS) and the fake Bot Connector, reusing the
   test fixtures (tests/support); the parent asks it over stdin how many replies arrived.
 - `bare`: a bare aiohttp handler (201 for a POST with a JSON body), the baseline.
@@ -21,6 +21,7 @@ import collections
 import cProfile
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,27 +60,44 @@ async def _serve_until_stdin_closes(app: web.Application, **info: Any) -> None:
     await runner.cleanup()
 
 
-async def run_bot() -> None:
+def run_bot() -> None:
+    """The bot's workers (SENBOT_WORKERS, default 1) forked by the same supervisor as `senbot serve`."""
+    from aiohttp import web
+
     from app import create_app
-    from bot import logs, process
+    from bot import logs, process, workers
     from bot.settings import load_settings
 
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
-    app = create_app(settings, outgoing_token=lambda: BENCH_OUTGOING_TOKEN)
-    process.tune_gc()
     profile_path = os.environ.get("BENCH_PROFILE")
-    if not profile_path:
-        await _serve_until_stdin_closes(app)
-        return
-    # `--profile`: cProfile of the event loop's thread (aiosqlite's threads are not seen).
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        await _serve_until_stdin_closes(app)
-    finally:
-        profiler.disable()
-        profiler.dump_stats(profile_path)
+
+    def serve_one(index: int, sock: socket.socket) -> None:
+        app = create_app(settings, outgoing_token=lambda: BENCH_OUTGOING_TOKEN, primary=index == 0)
+        process.tune_gc()
+        if not profile_path:
+            web.run_app(app, sock=sock, print=None, access_log=None)
+            return
+        # `--profile`: cProfile of each worker's event loop thread (aiosqlite's threads are not seen).
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            web.run_app(app, sock=sock, print=None, access_log=None)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(profile_path if index == 0 else f"{profile_path}.{index}")
+
+    socks = workers.listen("127.0.0.1", 0, settings.workers)
+    pool = workers.Workers(settings.workers, serve_one)
+    pool.start(socks)
+    port = socks[0].getsockname()[1]
+    for sock in socks:
+        sock.close()
+    # The worker pids, so the parent can add up their CPU (this process only waits).
+    _announce(port=port, pids=sorted(pool.children))
+    sys.stdin.read()
+    pool.stop()
+    pool.wait()
 
 
 async def run_bare() -> None:
@@ -129,7 +147,7 @@ def main() -> None:
     parser.add_argument("--key-file", help="PEM private key of the token authority (services)")
     args = parser.parse_args()
     if args.role == "bot":
-        asyncio.run(run_bot())
+        run_bot()
     elif args.role == "bare":
         asyncio.run(run_bare())
     else:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -46,6 +47,8 @@ class TurnContext:
     now: dt.datetime
     # For records that must outlive this turn's transaction (refusals); None when a test builds a turn.
     sessions: async_sessionmaker[AsyncSession] | None = None
+    # The turn's audit events, written in one statement when the flow succeeds (bot.dispatch).
+    audit_rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def today(self) -> dt.date:
@@ -68,11 +71,12 @@ class TurnContext:
             for one in pupil_ids:
                 self.audit(action, entity=entity, entity_id=entity_id, pupil_id=one, outcome="refused")
             return
+        rows = [
+            self._row(action, entity=entity, entity_id=entity_id, pupil_id=one, outcome="refused")
+            for one in pupil_ids
+        ]
         async with self.sessions.begin() as session:
-            for one in pupil_ids:
-                self._record(
-                    session, action, entity=entity, entity_id=entity_id, pupil_id=one, outcome="refused"
-                )
+            await audit.record_rows(session, rows)
 
     def audit(
         self,
@@ -83,23 +87,21 @@ class TurnContext:
         pupil_id: int | None = None,
         outcome: str = "ok",
     ) -> None:
-        """Record an event in the same transaction as the change it describes."""
-        self._record(
-            self.session, action, entity=entity, entity_id=entity_id, pupil_id=pupil_id, outcome=outcome
+        """Record an event in the same transaction as the change it describes (written at its end)."""
+        self.audit_rows.append(
+            self._row(action, entity=entity, entity_id=entity_id, pupil_id=pupil_id, outcome=outcome)
         )
 
-    def _record(
+    def _row(
         self,
-        session: AsyncSession,
         action: str,
         *,
         entity: str | None,
         entity_id: str | int | None,
         pupil_id: int | None,
         outcome: str,
-    ) -> None:
-        audit.record(
-            session,
+    ) -> dict[str, Any]:
+        return audit.row(
             action=action,
             at=self.now,
             tenant_id=self.actor.tenant_id,
@@ -219,6 +221,7 @@ class Dispatcher:
                     sessions=self.sessions,
                 )
                 result = await route.handler(turn)
+                await audit.record_rows(session, turn.audit_rows)
         except UserError as err:
             return _answer(inbound, err.card or notice(err.message))
         if inbound.kind is InboundKind.EXECUTE and result.invoke_card is None:

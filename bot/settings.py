@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     admins: str = ""
     # Off in tests and benchmarks that drive jobs by hand.
     scheduler_enabled: bool = True
+    # Processes serving the port (bot/workers.py); one per core is the usual choice.
+    workers: int = Field(default=1, ge=1, le=16)
 
     # The Teams app package (`senbot package`, docs/deploy.md). Not needed to serve; checked when packaging.
     # The public host name of the messaging endpoint (https://<host>/api/messages), no scheme or path.

@@ -6,6 +6,7 @@ its secret; the systemd unit is valid; the guide names every setting.
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import shlex
 import shutil
@@ -86,8 +87,6 @@ def _post(url: str, body: bytes) -> int:
 
 
 def test_the_service_starts_in_production_mode_and_stops_cleanly(service_db: str, tmp_path: Path) -> None:
-    import json
-
     port = _free_port()
     env = _env(service_db, port)
     upgrade = subprocess.run(
@@ -214,3 +213,83 @@ def test_the_guide_uses_only_the_two_entry_points_to_run_the_service() -> None:
     guide = GUIDE.read_text()
     assert "senbot serve" in guide and "senbot db upgrade" in guide
     assert "python app.py" not in guide and "alembic upgrade" not in guide
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def _start_workers(tmp_path: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+    port = _free_port()
+    env = _env(f"sqlite+aiosqlite:///{tmp_path / 'senbot.db'}", port, SENBOT_WORKERS=str(workers))
+    upgrade = subprocess.run(
+        [str(SENBOT), "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    proc = subprocess.Popen(
+        [str(SENBOT), "serve"],
+        env=env,
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if _get(base + "/readyz") == 200 and len(_children(proc.pid)) == workers:
+                return proc, base
+        except OSError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"workers never ready (exit {proc.poll()}): {proc.communicate()[1][-2000:]}")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker pids from /proc (Linux)")
+def test_two_workers_share_the_port_run_the_jobs_once_and_stop_on_sigterm(tmp_path: Path) -> None:
+    proc, base = _start_workers(tmp_path, 2)
+    workers = _children(proc.pid)
+    try:
+        # Each request on a new connection: the kernel spreads them over both workers' sockets.
+        for _ in range(20):
+            assert _get(base + "/healthz") == 200
+        activity = message("help", "https://smba.trafficmanager.net/uk/")
+        assert _post(base + "/api/messages", json.dumps(activity).encode()) == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, err
+    assert "with 2 worker processes" in err
+    # Only the first worker is primary: the scheduler started once, not once per worker.
+    assert err.count('"scheduler_started"') == 1, err[-2000:]
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker pids from /proc (Linux)")
+def test_a_dead_worker_stops_the_service_with_a_failure(tmp_path: Path) -> None:
+    proc, _base = _start_workers(tmp_path, 2)
+    first, second = _children(proc.pid)
+    os.kill(second, signal.SIGKILL)
+    try:
+        _out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    # Non-zero, so systemd's Restart=on-failure brings the whole service back.
+    assert proc.returncode == 1, err
+    assert "exited unexpectedly" in err
+    assert not Path(f"/proc/{first}").exists()
