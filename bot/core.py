@@ -96,12 +96,15 @@ class UserError(Exception):
     """Something the person must fix. Rendered the same way everywhere; nothing is written.
 
     `card`, when given, is sent instead of a plain message (e.g. the same form with the error on the field).
+    `in_place`: the card is the submitted form again, with the errors on its fields and the person's input
+    kept, so it replaces the form they submitted instead of arriving as a new message below it.
     """
 
-    def __init__(self, message: str, *, card: Card | None = None) -> None:
+    def __init__(self, message: str, *, card: Card | None = None, in_place: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.card = card
+        self.in_place = in_place
 
 
 class SendFailed(Exception):

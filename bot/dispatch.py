@@ -223,6 +223,13 @@ class Dispatcher:
                 result = await route.handler(turn)
                 await audit.record_rows(session, turn.audit_rows)
         except UserError as err:
+            if (
+                err.in_place
+                and err.card is not None
+                and inbound.kind is InboundKind.SUBMIT
+                and inbound.reply_to_id
+            ):
+                return Outbound(replace_card=err.card)
             return _answer(inbound, err.card or notice(err.message))
         if inbound.kind is InboundKind.EXECUTE and result.invoke_card is None:
             # An Action.Execute answers with a card in place: the flow's first card moves there.

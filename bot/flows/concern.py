@@ -181,7 +181,7 @@ async def submit(turn: TurnContext) -> Outbound:
             errors=errors,
             message=first,
         )
-        raise UserError(first, card=form)
+        raise UserError(first, card=form, in_place=True)
     sencos = await referrals.sencos(turn.session, turn.actor.school_id)
     if not sencos:
         raise UserError(texts.CONCERN_NO_SENCO)
@@ -300,7 +300,7 @@ async def decide(turn: TurnContext) -> Outbound:
     if errors and open_card:
         first = next(iter(errors.values()))
         card = await _card_for_viewer(turn, view, values=values_of(data, DECISION_FIELDS), errors=errors)
-        raise UserError(first, card=card)
+        raise UserError(first, card=card, in_place=True)
     applied = not errors and await concerns.decide(
         turn.session,
         concern_id=view.id,

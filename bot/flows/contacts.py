@@ -132,7 +132,7 @@ async def save(turn: TurnContext) -> Outbound:
             message=first,
             audit=False,
         )
-        raise UserError(first, card=card)
+        raise UserError(first, card=card, in_place=True)
     saved = await parents.save_contact(
         turn.session,
         pupil_id=pupil_id,

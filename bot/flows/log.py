@@ -395,7 +395,7 @@ async def submit_log(turn: TurnContext) -> Outbound:
     provision, held_on, minutes = c.provision, c.held_on, c.minutes
     if c.errors or provision is None or held_on is None or minutes is None:
         form = LogForm(key=key).with_values(c.kept)
-        raise UserError(texts.LOG_FIX_BELOW, card=await _form_card(turn, form, c.errors))
+        raise UserError(texts.LOG_FIX_BELOW, card=await _form_card(turn, form, c.errors), in_place=True)
     chosen, absent, note = c.chosen, c.absent, c.note
     names = c.names or {}
     pupil_notes = c.pupil_notes or {}

@@ -132,7 +132,7 @@ async def save(turn: TurnContext) -> Outbound:
         errors[cards.F_PER_PUPIL] = texts.ERR_MONEY
     if errors or minutes is None or group is None or hourly is None or per_pupil is None:
         card = cards.provision_form_card(ProvisionForm(provision_id, kept), errors)
-        raise UserError(texts.LOG_FIX_BELOW, card=card)
+        raise UserError(texts.LOG_FIX_BELOW, card=card, in_place=True)
     saved = await queries.save(
         turn.session,
         school_id=turn.actor.school_id,

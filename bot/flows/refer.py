@@ -328,7 +328,7 @@ async def submit_referral(turn: TurnContext) -> Outbound:
         if out_of_scope:
             turn.audit("referral_refused", entity="pupil", entity_id=pupil_id, outcome="refused")
             return Outbound.card(form)
-        raise UserError(texts.FIELD_REQUIRED, card=form)
+        raise UserError(texts.FIELD_REQUIRED, card=form, in_place=True)
     assert pupil_id is not None and service_id is not None and concern and consent_on and consent_by
 
     sencos = await referrals.sencos(turn.session, turn.actor.school_id)
@@ -618,7 +618,9 @@ async def progress(turn: TurnContext) -> Outbound:
     values = _step_values(to_status, data, errors, await _today(turn), view)
     note = read_text(data, "note", errors, required=False)
     if errors:
-        raise UserError(texts.FIELD_REQUIRED, card=progress_card(view, events, values=data, errors=errors))
+        raise UserError(
+            texts.FIELD_REQUIRED, card=progress_card(view, events, values=data, errors=errors), in_place=True
+        )
     applied = await referrals.transition(
         turn.session,
         referral_id=view.id,

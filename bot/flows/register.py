@@ -158,7 +158,7 @@ async def save_change(turn: TurnContext) -> Outbound:
         card = await _pupil_card(
             turn, pupil_id, values=values_of(data, FIELDS), errors=errors, message=first, audit=False
         )
-        raise UserError(first, card=card)
+        raise UserError(first, card=card, in_place=True)
     new_id = await write_change(
         turn, pupil_id, current, status=status, need1=need1, need2=need2, reason=reason, key=key
     )

@@ -161,7 +161,7 @@ async def save_review(turn: TurnContext) -> Outbound:
         card = await _form(
             turn, pupil_id, values=values_of(data, review_form_fields(plan)), errors=errors, message=first
         )
-        raise UserError(first, card=card)
+        raise UserError(first, card=card, in_place=True)
     held_on, attended, who, steps, next_due, judgements = parsed
     try:
         recorded = await reviews.record(

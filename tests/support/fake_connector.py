@@ -81,5 +81,11 @@ class FakeConnector:
     def updates(self) -> list[Recorded]:
         return [r for r in self.sent if r.method == "PUT"]
 
+    def replaced_card(self, activity_id: str = "card-1") -> dict[str, Any]:
+        """The card of the last update, which must be of `activity_id` (the submitted form's message)."""
+        last = self.updates()[-1]
+        assert last.path.endswith(f"/activities/{activity_id}"), last.path
+        return last.cards[0]
+
     def all_cards(self) -> list[dict[str, Any]]:
         return [c for r in self.sent for c in r.cards]

@@ -85,7 +85,9 @@ def inputs(card: dict[str, Any]) -> dict[str, Any]:
 
 
 async def last_card(bot: BotUnderTest) -> dict[str, Any]:
-    return bot.connector.messages()[-1].cards[0]
+    """The card the person sees last: a new message, or the form they submitted replaced in place
+    (sent back with its errors on the fields)."""
+    return [r for r in bot.connector.sent if r.cards][-1].cards[0]
 
 
 async def say(bot: BotUnderTest, text: str, user: act.User = act.SENCO) -> dict[str, Any]:

@@ -286,11 +286,13 @@ async def test_a_forged_pupil_id_outside_the_caseload_is_refused_audited_and_not
     value = await valid_form(bot)
     outsider = (await school.not_in_caseload(bot.sessions, act.TEACHER))[0]
     value["pupils"] += f",{outsider}"
+    before = len(bot.connector.messages())
     await send(bot, value)
     assert await counts(bot) == (0, 0)
-    reply = bot.connector.messages()[-1].cards[0]
+    # The submitted form comes back in its place, with the error on the field; no new message.
+    reply = bot.connector.replaced_card()
     assert error_under(reply, "pupils") == texts.ERR_PUPILS_OUT_OF_SCOPE
-    assert bot.connector.updates() == []
+    assert len(bot.connector.messages()) == before
     [event] = await audit_events(bot, "session_log_refused")
     assert (event.pupil_id, event.outcome) == (outsider, "refused")
     assert await audit_events(bot, "session_logged") == []
@@ -305,7 +307,7 @@ async def test_an_unknown_pupil_id_is_refused(bot: BotUnderTest) -> None:
     value = await valid_form(bot)
     value["pupils"] = "999999"
     await send(bot, value)
-    assert error_under(bot.connector.messages()[-1].cards[0], "pupils") == texts.ERR_PUPILS_OUT_OF_SCOPE
+    assert error_under(bot.connector.replaced_card(), "pupils") == texts.ERR_PUPILS_OUT_OF_SCOPE
     assert await counts(bot) == (0, 0)
 
 
@@ -381,10 +383,12 @@ async def test_bad_input_returns_the_same_form_with_the_message_on_the_field(
     field, bad, message = BAD[case]
     value = await valid_form(bot)
     value[field] = bad
+    before = len(bot.connector.messages())
     await send(bot, value)
     assert await counts(bot) == (0, 0)
-    assert bot.connector.updates() == []
-    reply = bot.connector.messages()[-1].cards[0]
+    # The submitted form comes back in its place (Teams updates that message); no new message.
+    reply = bot.connector.replaced_card()
+    assert len(bot.connector.messages()) == before
     assert texts.LOG_TITLE in card_texts(reply) and texts.LOG_FIX_BELOW in card_texts(reply)
     assert error_under(reply, field) == message
     assert inputs(reply)[field]["errorMessage"] == message
@@ -397,6 +401,21 @@ async def test_bad_input_returns_the_same_form_with_the_message_on_the_field(
         assert kept["pupils"]["value"] == value["pupils"]
     others = [f for f in log_cards.FIELDS if f != field and error_under(reply, f)]
     assert others == [], others
+
+
+async def test_bad_input_from_a_card_teams_did_not_name_comes_back_as_a_message(bot: BotUnderTest) -> None:
+    """Without replyToId there is no message to update: the form with its errors is sent anew."""
+    value = await valid_form(bot)
+    before = len(bot.connector.messages())
+    activity = act.submit({**value, "minutes": "0"}, bot.service_url, user=act.TEACHER)
+    del activity["replyToId"]
+    status, _ = await bot.post(activity)
+    assert status == 201
+    assert bot.connector.updates() == []
+    assert len(bot.connector.messages()) == before + 1
+    reply = bot.connector.messages()[-1].cards[0]
+    assert error_under(reply, "minutes") == BAD["minutes zero"][2]
+    assert await counts(bot) == (0, 0)
 
 
 async def test_a_retired_provision_submitted_from_an_old_card_is_refused(bot: BotUnderTest) -> None:
@@ -419,7 +438,7 @@ async def test_a_corrected_form_is_then_logged_once(bot: BotUnderTest) -> None:
 async def test_several_errors_are_all_shown(bot: BotUnderTest) -> None:
     value = await valid_form(bot)
     await send(bot, {**value, "provision": "", "minutes": "9999", "pupils": ""})
-    reply = bot.connector.messages()[-1].cards[0]
+    reply = bot.connector.replaced_card()
     assert error_under(reply, "provision") == texts.ERR_PROVISION_MISSING
     assert error_under(reply, "minutes") == texts.ERR_MINUTES
     assert error_under(reply, "pupils") == texts.ERR_PUPILS_MISSING

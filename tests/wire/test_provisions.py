@@ -134,7 +134,7 @@ BAD: dict[str, tuple[str, Any, str]] = {
 async def test_bad_input_comes_back_on_the_field_and_nothing_is_saved(bot: BotUnderTest, case: str) -> None:
     field, bad, message = BAD[case]
     await send(bot, {"verb": Verb.PROVISION_SAVE.value, **GOOD, field: bad}, user=act.SENCO)
-    card = bot.connector.messages()[-1].cards[0]
+    card = bot.connector.replaced_card()
     assert inputs(card)[field]["errorMessage"] == message
     if field != "name":
         assert inputs(card)["name"]["value"] == GOOD["name"]

@@ -636,8 +636,9 @@ async def test_bad_input_returns_the_form_with_the_message_on_the_field(
         act.submit({"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=act.TEACHER)
     )
     assert status == 201
-    [sent] = bot.connector.messages()
-    card = sent.cards[0]
+    # The submitted form comes back in its place, with the message on the field; no new message.
+    assert bot.connector.messages() == []
+    card = bot.connector.replaced_card()
     assert error_under(card, field) == message
     # The person's input is kept (text fields that were text), and the same key travels on.
     if isinstance(values.get("concern"), str) and values["concern"].strip():
@@ -664,7 +665,7 @@ async def test_a_retired_service_cannot_be_referred_to(bot: BotUnderTest) -> Non
     await bot.post(
         act.submit({"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=act.TEACHER)
     )
-    assert error_under(bot.connector.messages()[0].cards[0], "service") == texts.SERVICE_UNKNOWN
+    assert error_under(bot.connector.replaced_card(), "service") == texts.SERVICE_UNKNOWN
     assert await counts(bot) == (0, 0, 0)
 
 
@@ -826,7 +827,7 @@ async def test_steps_cannot_be_skipped_reversed_misdated_or_forged(bot: BotUnder
                 bot.service_url,
             )
         )
-        card = bot.connector.messages()[0].cards[0]
+        card = bot.connector.replaced_card()
         seen.append(card)
         assert error_under(card, "waiting_weeks") == texts.FIELD_BAD_NUMBER.format(low=0, high=104)
     # Only a SENCO of the school moves it on.
@@ -852,7 +853,7 @@ async def test_steps_cannot_be_skipped_reversed_misdated_or_forged(bot: BotUnder
             bot.service_url,
         )
     )
-    card = bot.connector.messages()[0].cards[0]
+    card = bot.connector.replaced_card()
     seen.append(card)
     assert error_under(card, "summary") == texts.FIELD_REQUIRED
     assert error_under(card, "recommendations") == texts.FIELD_REQUIRED
