@@ -124,11 +124,8 @@ def main() -> None:
         process.tune_gc()
         web.run_app(app, sock=sock, print=None, access_log=None)
 
-    socks = workers.listen(settings.host, settings.port, settings.workers)
     pool = workers.Workers(settings.workers, serve_one)
-    pool.start(socks)
-    for sock in socks:
-        sock.close()
+    pool.start(settings.host, settings.port)
     pool.stop_on_signals()
     raise SystemExit(pool.wait())
 

@@ -87,12 +87,8 @@ def run_bot() -> None:
             profiler.disable()
             profiler.dump_stats(profile_path if index == 0 else f"{profile_path}.{index}")
 
-    socks = workers.listen("127.0.0.1", 0, settings.workers)
     pool = workers.Workers(settings.workers, serve_one)
-    pool.start(socks)
-    port = socks[0].getsockname()[1]
-    for sock in socks:
-        sock.close()
+    port = pool.start("127.0.0.1", 0)
     # The worker pids, so the parent can add up their CPU (this process only waits).
     _announce(port=port, pids=sorted(pool.children))
     sys.stdin.read()

@@ -223,14 +223,9 @@ class Dispatcher:
                 result = await route.handler(turn)
                 await audit.record_rows(session, turn.audit_rows)
         except UserError as err:
-            if (
-                err.in_place
-                and err.card is not None
-                and inbound.kind is InboundKind.SUBMIT
-                and inbound.reply_to_id
-            ):
-                return Outbound(replace_card=err.card)
-            return _answer(inbound, err.card or notice(err.message))
+            if err.card is not None:
+                return _answer(inbound, err.card, replaces_form=err.in_place)
+            return _answer(inbound, notice(err.message))
         if inbound.kind is InboundKind.EXECUTE and result.invoke_card is None:
             # An Action.Execute answers with a card in place: the flow's first card moves there.
             for i, message in enumerate(result.messages):
@@ -264,8 +259,12 @@ class Dispatcher:
             )
 
 
-def _answer(inbound: Inbound, card: Card) -> Outbound:
-    """A card as the answer to this kind of request: in place for Action.Execute, else a message."""
+def _answer(inbound: Inbound, card: Card, *, replaces_form: bool = False) -> Outbound:
+    """A card as the answer to this kind of request: in place for Action.Execute; in place of the
+    submitted form when it is that form again (`replaces_form`) and Teams named its message; else a
+    new message."""
     if inbound.kind is InboundKind.EXECUTE:
         return Outbound(invoke_card=card)
+    if replaces_form and inbound.kind is InboundKind.SUBMIT and inbound.reply_to_id:
+        return Outbound(replace_card=card)
     return Outbound.card(card)

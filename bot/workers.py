@@ -21,7 +21,7 @@ from types import FrameType
 ServeOne = Callable[[int, socket.socket], None]
 
 
-def listen(host: str, port: int, count: int) -> list[socket.socket]:
+def _listen(host: str, port: int, count: int) -> list[socket.socket]:
     """One listening socket per worker, all on the same port (port 0: the first picks a free one).
 
     Why one each (SO_REUSEPORT) rather than one shared socket: the kernel then spreads connections
@@ -36,7 +36,8 @@ def listen(host: str, port: int, count: int) -> list[socket.socket]:
 
 
 class Workers:
-    """Forked worker processes serving one socket; `serve_one(index, sock)` runs in each until SIGTERM."""
+    """`count` forked processes, each serving its own socket on one port with `serve_one(index, sock)`
+    until SIGTERM."""
 
     def __init__(self, count: int, serve_one: ServeOne) -> None:
         if count < 1:
@@ -46,10 +47,9 @@ class Workers:
         self.children: dict[int, int] = {}  # pid -> worker index
         self.stopping = False
 
-    def start(self, socks: list[socket.socket]) -> None:
-        """Fork the workers, worker i serving socks[i]; the caller then closes its copies of socks."""
-        if len(socks) != self.count:
-            raise ValueError("one listening socket per worker")
+    def start(self, host: str, port: int) -> int:
+        """Listen, fork the workers (worker i accepts on socket i) and return the port (0: a free one)."""
+        socks = _listen(host, port, self.count)
         for index in range(self.count):
             pid = os.fork()
             if pid == 0:  # pragma: no cover - the child's coverage is measured by its own behaviour
@@ -58,6 +58,10 @@ class Workers:
                         sock.close()  # a socket nobody accepts on would still be given connections
                 self._run_child(index, socks[index])
             self.children[pid] = index
+        bound: int = socks[0].getsockname()[1]
+        for sock in socks:
+            sock.close()  # the parent only supervises
+        return bound
 
     def _run_child(self, index: int, sock: socket.socket) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

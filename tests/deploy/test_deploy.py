@@ -86,9 +86,12 @@ def _post(url: str, body: bytes) -> int:
         return exc.code
 
 
-def test_the_service_starts_in_production_mode_and_stops_cleanly(service_db: str, tmp_path: Path) -> None:
+def _serve(
+    database_url: str, tmp_path: Path, *, workers: int = 1, **extra: str
+) -> tuple[subprocess.Popen[str], str]:
+    """`senbot db upgrade`, then `senbot serve` until /readyz answers and its workers are up."""
     port = _free_port()
-    env = _env(service_db, port)
+    env = _env(database_url, port, SENBOT_WORKERS=str(workers), **extra)
     upgrade = subprocess.run(
         [str(SENBOT), "db", "upgrade"],
         env=env,
@@ -108,30 +111,54 @@ def test_the_service_starts_in_production_mode_and_stops_cleanly(service_db: str
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            # One process serves itself; with more, the parent only supervises its workers.
+            if _get(base + "/readyz") == 200 and (workers == 1 or len(_children(proc.pid)) == workers):
+                return proc, base
+        except OSError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"never ready (exit {proc.poll()}): {proc.communicate()[1][-2000:]}")
+
+
+def _stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    proc.send_signal(signal.SIGTERM)
     try:
-        deadline = time.monotonic() + 30
-        ready = 0
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                ready = _get(base + "/readyz")
-            except OSError:
-                ready = 0
-            if ready == 200:
-                break
-            time.sleep(0.1)
-        assert ready == 200, f"never ready (exit {proc.poll()})"
+        return proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def test_the_service_starts_in_production_mode_and_stops_cleanly(service_db: str, tmp_path: Path) -> None:
+    proc, base = _serve(service_db, tmp_path)
+    try:
         activity = message("help", "https://smba.trafficmanager.net/uk/")
         assert _post(base + "/api/messages", json.dumps(activity).encode()) == 401
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+        out, err = _stop(proc)
     assert proc.returncode == 0, err
     assert "production mode" in err
     assert SECRET not in out + err
+
+
+@pytest.mark.parametrize("workers", ["0", "17", "two", ""])
+def test_a_bad_worker_count_is_refused_by_name_before_anything_starts(workers: str, tmp_path: Path) -> None:
+    env = _env(f"sqlite+aiosqlite:///{tmp_path / 'senbot.db'}", _free_port(), SENBOT_WORKERS=workers)
+    done = subprocess.run(
+        [str(SENBOT), "serve"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert "SENBOT_WORKERS" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("command", [["serve"], ["db", "upgrade"]])
@@ -215,48 +242,9 @@ def test_the_guide_uses_only_the_two_entry_points_to_run_the_service() -> None:
     assert "python app.py" not in guide and "alembic upgrade" not in guide
 
 
-def _children(pid: int) -> list[int]:
-    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    return [int(p) for p in text.split()]
-
-
-def _start_workers(tmp_path: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
-    port = _free_port()
-    env = _env(f"sqlite+aiosqlite:///{tmp_path / 'senbot.db'}", port, SENBOT_WORKERS=str(workers))
-    upgrade = subprocess.run(
-        [str(SENBOT), "db", "upgrade"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert upgrade.returncode == 0, upgrade.stderr
-    proc = subprocess.Popen(
-        [str(SENBOT), "serve"],
-        env=env,
-        cwd=tmp_path,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if _get(base + "/readyz") == 200 and len(_children(proc.pid)) == workers:
-                return proc, base
-        except OSError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise AssertionError(f"workers never ready (exit {proc.poll()}): {proc.communicate()[1][-2000:]}")
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker pids from /proc (Linux)")
 def test_two_workers_share_the_port_run_the_jobs_once_and_stop_on_sigterm(tmp_path: Path) -> None:
-    proc, base = _start_workers(tmp_path, 2)
+    proc, base = _serve(f"sqlite+aiosqlite:///{tmp_path / 'senbot.db'}", tmp_path, workers=2)
     workers = _children(proc.pid)
     try:
         # Each request on a new connection: the kernel spreads them over both workers' sockets.
@@ -265,12 +253,7 @@ def test_two_workers_share_the_port_run_the_jobs_once_and_stop_on_sigterm(tmp_pa
         activity = message("help", "https://smba.trafficmanager.net/uk/")
         assert _post(base + "/api/messages", json.dumps(activity).encode()) == 401
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            _out, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+        _out, err = _stop(proc)
     assert proc.returncode == 0, err
     assert "with 2 worker processes" in err
     # Only the first worker is primary: the scheduler started once, not once per worker.
@@ -281,7 +264,7 @@ def test_two_workers_share_the_port_run_the_jobs_once_and_stop_on_sigterm(tmp_pa
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker pids from /proc (Linux)")
 def test_a_dead_worker_stops_the_service_with_a_failure(tmp_path: Path) -> None:
-    proc, _base = _start_workers(tmp_path, 2)
+    proc, _base = _serve(f"sqlite+aiosqlite:///{tmp_path / 'senbot.db'}", tmp_path, workers=2)
     first, second = _children(proc.pid)
     os.kill(second, signal.SIGKILL)
     try:
