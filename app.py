@@ -12,21 +12,21 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import logs, process, workers
-from bot.digest_planner import plan_weekly_digests
-from bot.directory import apply_configured_admins
-from bot.dispatch import Clock, Dispatcher
 from bot.flows import build_router
-from bot.graph import sync_all
-from bot.graph_mail import GraphMailer, credential_from_settings
-from bot.http import build_web_app
-from bot.jobs import DIGEST_JOB, Jobs, attach
-from bot.letter_service import LetterDownloads, with_link_secret
-from bot.mail_sender import MailSender
-from bot.outbox import OutboxDispatcher, config_from_settings
-from bot.reminders import ReminderPlanner
+from bot.jobs.digest_planner import plan_weekly_digests
+from bot.jobs.mail_sender import MailSender
+from bot.jobs.outbox import OutboxDispatcher, config_from_settings
+from bot.jobs.reminders import ReminderPlanner
+from bot.jobs.scheduler import DIGEST_JOB, Jobs, attach
+from bot.letters.graph_mail import GraphMailer, credential_from_settings
+from bot.letters.service import LetterDownloads, with_link_secret
+from bot.roster.csv_import import apply_configured_admins
+from bot.roster.graph_sync import sync_all
+from bot.server import logs, process, workers
+from bot.server.http import build_web_app
 from bot.settings import ConfigError, Settings, load_settings
-from bot.teams import TeamsSeam, TokenProvider
+from bot.teams.seam import TeamsSeam, TokenProvider
+from bot.turn.dispatch import Clock, Dispatcher
 from storage import db
 from storage.models import utcnow
 from storage.queries import audit
@@ -41,7 +41,7 @@ def create_app(
     primary: bool = True,
 ) -> web.Application:
     """The bot as an aiohttp app. `primary`: this process runs the scheduler and the start-up grants
-    (with SENBOT_WORKERS > 1 only the first worker is primary: bot/workers.py)."""
+    (with SENBOT_WORKERS > 1 only the first worker is primary: bot/server/workers.py)."""
     settings = with_link_secret(settings)
     engine = db.create_engine(settings.database_url)
     sessions = db.session_factory(engine)

@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from bot.policy import PupilScope  # noqa: E402
 from storage import db, migrate  # noqa: E402
 from storage.models import Base  # noqa: E402
 from storage.queries import digest as q  # noqa: E402
 from storage.queries.digest import IsoWeek, Target  # noqa: E402
+from storage.scope import PupilScope  # noqa: E402
 
 WEEK = IsoWeek(2026, 10)  # 2 to 8 March 2026: the financial year is 11 months old (the heaviest sums)
 KEEP = ("need_type", "alembic_version")

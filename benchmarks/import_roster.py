@@ -3,7 +3,7 @@
 Why: the issue asks for 50,000 pupils in under a minute on SQLite and PostgreSQL. This generates the
 four CSV files, then times, in the same run and on the same database:
   - the baseline: parsing the CSV files alone (csv module, no checks);
-  - checking every row (bot.directory.parse);
+  - checking every row (bot.roster.csv_import.parse);
   - the first import into an empty school (all rows created);
   - a re-import of the same files (0 changes: the idempotent path);
   - a re-import where 1% of pupils changed and 1% left.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot import directory
+from bot.roster import csv_import as directory
 from bot.settings import Settings
 from storage import db, migrate
 from storage.models import School, utcnow

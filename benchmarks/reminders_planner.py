@@ -28,7 +28,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.reminders import ReminderPlanner, school_days_ahead
+from bot.jobs.reminders import ReminderPlanner, school_days_ahead
 from storage import db, migrate
 from storage.models import Outbox, ReminderSent, School
 from storage.queries.reminders import due_reviews_query

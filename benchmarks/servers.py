@@ -65,7 +65,7 @@ def run_bot() -> None:
     from aiohttp import web
 
     from app import create_app
-    from bot import logs, process, workers
+    from bot.server import logs, process, workers
     from bot.settings import load_settings
 
     settings = load_settings()

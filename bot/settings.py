@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     admins: str = ""
     # Off in tests and benchmarks that drive jobs by hand.
     scheduler_enabled: bool = True
-    # Processes serving the port (bot/workers.py); one per core is the usual choice.
+    # Processes serving the port (bot/server/workers.py); one per core is the usual choice.
     workers: int = Field(default=1, ge=1, le=16)
 
     # The Teams app package (`senbot package`, docs/deploy.md). Not needed to serve; checked when packaging.
@@ -75,7 +75,8 @@ class Settings(BaseSettings):
     # Shown in the Teams store as the publisher (at most 32 characters).
     developer_name: str = Field(default="senbot", min_length=1, max_length=32)
 
-    # The notification outbox (bot/outbox.py, bot/jobs.py). Teams allows ~50 requests/s per app per
+    # The notification outbox (bot/jobs/outbox.py, bot/jobs/scheduler.py). Teams allows ~50 requests/s per
+    # app per
     # tenant; 25 is the budget (TEAMS.md). The lease must outlast a whole batch at that rate.
     outbox_concurrency: int = Field(default=4, ge=1, le=64)
     outbox_rate_per_tenant: float = Field(default=25.0, gt=0, le=50)
@@ -86,7 +87,7 @@ class Settings(BaseSettings):
     dispatcher_interval_seconds: float = Field(default=3.0, gt=0)
     planner_interval_seconds: float = Field(default=300.0, gt=0)
 
-    # Letters to parents (bot/letters.py). Download links are signed with this secret (else the app
+    # Letters to parents (bot/letters/wording.py). Download links are signed with this secret (else the app
     # password; in local mode a secret made at start, so links die with the process).
     letter_link_secret: SecretStr = SecretStr("")
     # The school mailbox letters are emailed from through Microsoft Graph; empty turns email off.
@@ -95,7 +96,7 @@ class Settings(BaseSettings):
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     graph_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
-    # Directory sync with Microsoft Graph (bot/graph.py). The app registration is the bot's own
+    # Directory sync with Microsoft Graph (bot/roster/graph_sync.py). The app registration is the bot's own
     # (SENBOT_APP_ID / SENBOT_APP_PASSWORD, client credentials in each school's tenant); it needs the
     # application permissions EduRoster.Read.All and User.Read.All. Tests point the base URL at a fake.
     graph_sync: bool = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.common import (
     MAX_TEXT,
     Card,

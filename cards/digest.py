@@ -2,7 +2,8 @@
 
 Why built from aggregates only: the card must stay under Teams' 80 KB whatever the school's size, and it
 names no pupil in a total. The only names it can carry are those of pupils at or above 80% of the notional
-threshold, when the caller says the viewer may see them (bot/policy.py decides), capped with "and N more".
+threshold, when the caller says the viewer may see them (bot/rules/policy.py decides), capped with "and N
+more".
 The support chart is Teams' Chart.VerticalBar with a text table as its `fallback` for other clients.
 """
 
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.common import Card, card, facts, heading, paragraph, title
 from storage.queries.digest import CostLine, Digest, IsoWeek, WeekHours
 

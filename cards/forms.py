@@ -1,7 +1,7 @@
 """Form parts shared by the register, plan and review cards: inputs with the server's error beside them.
 
 Why: a person-fixable problem comes back as the same form with the message on the field and the
-person's input kept (bot.core.UserError), so every form builds its inputs the same way.
+person's input kept (bot.turn.core.UserError), so every form builds its inputs the same way.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.common import Card, card, paragraph, submit, title
 from cards.verbs import Verb
 from storage.queries.pupils import PupilRow

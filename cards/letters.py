@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot import texts
+from cards import texts
 from cards.common import Card, card, facts, paragraph, submit, title
 from cards.forms import banner, text_input
 from cards.verbs import Verb

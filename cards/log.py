@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.common import MAX_TEXT, Card, card, facts, heading, paragraph, submit, title
 from cards.verbs import Verb
 from storage.queries.log import HistoryRow, SessionView

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from bot import texts
+from cards import texts
 from cards.common import Card, card, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input
 from cards.log import day

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot import texts
+from cards import texts
 from cards.common import Card, card, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
 from cards.verbs import Verb

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot import texts
+from cards import texts
 from cards.common import Card, card, heading, paragraph, submit, title
 from cards.log import money
 from cards.verbs import Verb

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot import texts
+from cards import texts
 from cards.common import Card, card, facts, heading, paragraph, submit, title
 from cards.concern import concern_action
 from cards.log import day, log_button, money

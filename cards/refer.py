@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import texts
+from cards import texts
 from cards.common import (
     MAX_TEXT,
     Card,

@@ -1,4 +1,4 @@
-"""The morning reminder cards (bot/reminders.py): pure builders, data in, card out.
+"""The morning reminder cards (bot/jobs/reminders.py): pure builders, data in, card out.
 
 Why capped: a card must stay well under Teams' 80 KB; a long list is cut at `cap` lines a section with
 "…and N more" pointing at the command that lists everything. Pupil names appear because these go only to
@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot import texts
+from cards import texts
 from cards.common import Card, card, facts, heading, paragraph, title
 
 DEFAULT_CAP = 30

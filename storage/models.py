@@ -153,7 +153,7 @@ class School(Base):
     notional_threshold_pence: Mapped[int] = mapped_column(Integer, default=600_000)
     review_interval_weeks: Mapped[int] = mapped_column(Integer, default=13)
     referral_stall_weeks: Mapped[int] = mapped_column(Integer, default=6)
-    # Local time (in time_zone) after which the day's review reminders go out (bot/reminders.py).
+    # Local time (in time_zone) after which the day's review reminders go out (bot/jobs/reminders.py).
     reminder_time: Mapped[dt.time] = mapped_column(Time, default=dt.time(7, 30), server_default="07:30:00")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The school's notional SEN budget for the financial year; NULL until the school sets it.

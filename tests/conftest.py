@@ -170,7 +170,7 @@ def production_settings(database_url: str, authority: TokenAuthority, **override
         "database_url": database_url,
         "openid_metadata_url": authority.metadata_url,
         "log_format": "console",
-        # Tests drive the planner and the dispatcher by hand, with simulated time (bot/jobs.py).
+        # Tests drive the planner and the dispatcher by hand, with simulated time (bot/jobs/scheduler.py).
         "scheduler_enabled": False,
     }
     values.update(overrides)

@@ -9,7 +9,7 @@ from bot.flows import plans as plans_flow
 from bot.flows import register as register_flow
 from bot.flows import reviews as reviews_flow
 from bot.flows import roles as roles_flow
-from bot.router import Router
+from bot.turn.router import Router
 
 # The order help lists them in: the everyday jobs first.
 ALL = (

@@ -2,7 +2,7 @@
 onto SEN support or declines, in chat.
 
 Why it is shaped like this:
-- the decision has the referral's mechanics (bot/decisions.py, storage/queries/decisions.py): a version-
+- the decision has the referral's mechanics (bot/turn/decisions.py, storage/queries/decisions.py): a version-
   checked UPDATE, so two SENCOs, a stale card, a double click or a Teams retry record exactly one decision
   and the loser gets the current card; forged decisions are refused and audited without raising;
 - Accept writes the register through the register flow's own write path (check_change, write_change), so
@@ -18,20 +18,21 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot import decisions, forms, texts
-from bot.core import Card, Outbound, UserError
-from bot.dispatch import TurnContext
 from bot.flows.refer import tried_text
 from bot.flows.register import check_change, write_change
-from bot.guard import pupil_from_card, pupil_from_text, school_today
-from bot.policy import (
+from bot.rules.policy import (
     CONCERN_RAISERS,
     STAFF,
     may_decide_concern,
     may_view_concern,
     pupil_scope,
 )
-from bot.router import Router
+from bot.turn import decisions, forms
+from bot.turn.core import Card, Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.router import Router
+from cards import texts
 from cards.common import MAX_TEXT, notice
 from cards.concern import NOT_SURE, approval_card, concern_form, status_card
 from cards.forms import values_of

@@ -12,12 +12,13 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from bot import forms, texts
-from bot.core import Outbound, UserError
-from bot.dispatch import TurnContext
-from bot.guard import pupil_from_card, pupil_from_text
-from bot.policy import PARENT_CONTACT_KEEPERS, pupil_scope
-from bot.router import Router
+from bot.rules.policy import PARENT_CONTACT_KEEPERS, pupil_scope
+from bot.turn import forms
+from bot.turn.core import Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.guard import pupil_from_card, pupil_from_text
+from bot.turn.router import Router
+from cards import texts
 from cards.common import Card
 from cards.contacts import (
     EMAIL_LIMIT,

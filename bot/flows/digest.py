@@ -3,7 +3,8 @@
 Why here and not only in the scheduled planner: heads, SENCOs and teachers want the same picture when they
 ask (head, SENCO, admin: the school; teacher, TA: their classes; trust lead: every school of the trust, one
 line each). The card is built from aggregates (storage/queries/digest.py); which parts a person sees is
-decided in bot/policy.py. The scheduled digest (bot/digest_planner.py) builds its cards with `build_cards`.
+decided in bot/rules/policy.py. The scheduled digest (bot/jobs/digest_planner.py) builds its cards with
+`build_cards`.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
-from bot.core import Card, Outbound, UserError
-from bot.dispatch import TurnContext
-from bot.policy import (
+from bot.rules.policy import (
     EVERYONE,
     digest_for_trust,
     digest_names_pupils,
     digest_shows_money,
     pupil_scope,
 )
-from bot.router import Router
+from bot.turn.core import Card, Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.router import Router
+from cards import texts
 from cards.digest import MAX_NAMES, digest_card, trust_digest_card
 from storage.models import Role
 from storage.queries import digest as q

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core import ChatKind, Outbound
-from bot.dispatch import TurnContext
-from bot.router import Router
+from bot.turn.core import ChatKind, Outbound
+from bot.turn.dispatch import TurnContext
+from bot.turn.router import Router
 from cards.common import notice
 from cards.help import CommandLine, help_card, welcome_card
 from cards.verbs import Verb

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import uuid
 
-from bot import forms, letters, texts
-from bot.core import Outbound, UserError
-from bot.dispatch import TurnContext
-from bot.guard import pupil_from_card, pupil_from_text, school_today
-from bot.letter_service import letter_html, link_base, link_secret
-from bot.policy import LETTER_WRITERS, may_edit_letters, plan_scope
-from bot.router import Router
+from bot.letters.service import letter_html, link_base, link_secret
+from bot.letters import wording as letters
+from bot.rules.policy import LETTER_WRITERS, may_edit_letters, plan_scope
+from bot.turn import forms
+from bot.turn.core import Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.router import Router
 from cards import letters as cards
+from cards import texts
 from cards.common import notice
 from cards.verbs import Verb
 from storage.queries import parents

@@ -6,7 +6,7 @@ Why it is built this way:
 - the card carries an idempotency key made when the card was built; storage.queries.log inserts with
   ON CONFLICT DO NOTHING on it, so any number of deliveries of one card make one session, and each of
   them gets the same confirmation back;
-- costs are computed once here (bot/costs.py) with the provision's rates of the day and stored;
+- costs are computed once here (bot/rules/costs.py) with the provision's rates of the day and stored;
 - bad input comes back as the same card, the person's input kept and the message under the field.
 """
 
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import texts
-from bot.core import Card, Outbound, UserError
-from bot.costs import split_costs
-from bot.dispatch import TurnContext
-from bot.policy import LOGGERS, pupil_scope, sees_costs
-from bot.router import Router
+from bot.rules.costs import split_costs
+from bot.rules.policy import LOGGERS, pupil_scope, sees_costs
+from bot.turn.core import Card, Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.router import Router
 from cards import log as cards
+from cards import texts
 from cards.common import MAX_TEXT
 from cards.log import LogForm, ProvisionChoice, PupilChoice
 from cards.verbs import Verb

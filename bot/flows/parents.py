@@ -7,13 +7,14 @@ replayed card changes nothing and says who closed it and how.
 
 from __future__ import annotations
 
-from bot import forms, texts
-from bot.core import Outbound, UserError
-from bot.dispatch import TurnContext
-from bot.guard import pupil_from_card, school_today
-from bot.policy import PARENT_TASK_USERS, pupil_scope
-from bot.router import Router
+from bot.rules.policy import PARENT_TASK_USERS, pupil_scope
+from bot.turn import forms
+from bot.turn.core import Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.guard import pupil_from_card, school_today
+from bot.turn.router import Router
 from cards import parents as cards
+from cards import texts
 from cards.common import notice
 from cards.forms import values_of
 from cards.log import day

@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot import forms, texts
-from bot.core import Outbound, UserError
-from bot.dispatch import TurnContext
-from bot.guard import pupil_from_card, pupil_from_text, school_today
-from bot.policy import PLAN_READERS, PLAN_WRITERS, may_write_plans, plan_scope
-from bot.router import Router
+from bot.rules.policy import PLAN_READERS, PLAN_WRITERS, may_write_plans, plan_scope
+from bot.turn import forms
+from bot.turn.core import Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.router import Router
+from cards import texts
 from cards.common import Card
 from cards.forms import values_of
 from cards.plans import FIELDS, LONG_TEXT_LIMIT, MAX_OUTCOMES, OUTCOME_LIMIT, plan_card, plan_form_card

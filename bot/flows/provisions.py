@@ -11,13 +11,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot import texts
-from bot.core import Message, Outbound, UserError
-from bot.dispatch import TurnContext
 from bot.flows.log import MAX_GROUP, MAX_ID, MAX_MINUTES
-from bot.policy import COST_VIEWERS
-from bot.router import Router
+from bot.rules.policy import COST_VIEWERS
+from bot.turn.core import Message, Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.router import Router
 from cards import provisions as cards
+from cards import texts
 from cards.log import money
 from cards.provisions import ProvisionForm
 from cards.verbs import Verb

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import texts
-from bot.core import Outbound, UserError
-from bot.dispatch import TurnContext
 from bot.flows.log import MAX_ID
-from bot.policy import LOGGERS, PARENT_TASK_USERS, STAFF, may_raise_concern, may_use, pupil_scope, sees_costs
-from bot.router import Router
+from bot.rules.policy import (
+    LOGGERS,
+    PARENT_TASK_USERS,
+    STAFF,
+    may_raise_concern,
+    may_use,
+    pupil_scope,
+    sees_costs,
+)
+from bot.turn.core import Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.router import Router
 from cards import pupil as cards
+from cards import texts
 from cards.verbs import Verb
 from storage.queries import parents, pupil_summary
 from storage.queries import pupils as pupil_queries

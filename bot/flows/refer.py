@@ -18,11 +18,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot import decisions, texts
-from bot.core import Card, InboundKind, Outbound, UserError
-from bot.dispatch import TurnContext
-from bot.policy import STAFF, may_decide_referral, may_view_referral, pupil_scope
-from bot.router import Router
+from bot.rules.policy import STAFF, may_decide_referral, may_view_referral, pupil_scope
+from bot.turn import decisions
+from bot.turn.core import Card, InboundKind, Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.router import Router
+from cards import texts
 from cards.common import MAX_TEXT, notice
 from cards.refer import (
     MAX_NAME,

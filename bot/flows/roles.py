@@ -1,6 +1,6 @@
 """`roles`: list who holds which role, and grant or revoke one by email (SENCO and admin).
 
-Why these rules (bot.policy): the SENCO organises the school's SEN staff but may not make
+Why these rules (bot.rules.policy): the SENCO organises the school's SEN staff but may not make
 administrators or trust leads; a school is never left without an administrator. Every change is
 audited with ids only; a refused change is audited too, in its own transaction.
 Mentions are not used to name the person: in Teams a mention carries the 29: channel id and a
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from bot import texts
-from bot.core import Outbound, UserError
-from bot.dispatch import TurnContext
-from bot.policy import ROLE_MANAGERS, grantable_roles, may_revoke_admin
-from bot.router import Router
+from bot.rules.policy import ROLE_MANAGERS, grantable_roles, may_revoke_admin
+from bot.turn.core import Outbound, UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.router import Router
+from cards import texts
 from cards.common import notice
 from cards.roles import RoleLine, roles_card
 from storage.models import Role

@@ -33,7 +33,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.policy import PupilScope
 from storage.models import (
     Attendance,
     ClassPupil,
@@ -56,6 +55,7 @@ from storage.models import (
     StaffRole,
     TrustSchool,
 )
+from storage.scope import PupilScope
 
 OTHER_AREA = "Other/not assessed"
 ON_REGISTER = (SenStatus.SEN_SUPPORT.value, SenStatus.EHC_PLAN.value)

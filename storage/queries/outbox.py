@@ -3,7 +3,7 @@
 `enqueue` is how every flow and planner asks for a message to reach a person. Its `period_key` is the
 exactly-once key (`review_due:<review id>:<stage>`, `weekly_digest:<staff id>:<ISO week>`,
 `referral_decided:<referral id>:<version>`...): a second enqueue with the same key does nothing, whether it
-comes from a retry, a second replica or a restart. The dispatcher (bot/outbox.py) delivers the rows.
+comes from a retry, a second replica or a restart. The dispatcher (bot/jobs/outbox.py) delivers the rows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from storage.models import ConversationRef, Outbox, OutboxStatus, Staff
 
 
 def message_payload(*, card: dict[str, Any] | None = None, text: str | None = None) -> dict[str, Any]:
-    """The payload shape the dispatcher sends: a card, a text, or both (as bot.core.Message)."""
+    """The payload shape the dispatcher sends: a card, a text, or both (as bot.turn.core.Message)."""
     if card is None and not text:
         raise ValueError("a notification needs a card or a text")
     payload: dict[str, Any] = {}

@@ -18,7 +18,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy import PupilScope
 from storage.models import (
     LetterTemplate,
     ParentContact,
@@ -29,6 +28,7 @@ from storage.models import (
     Staff,
 )
 from storage.queries.pupils import visible
+from storage.scope import PupilScope
 
 # A duty to parents is overdue two weeks after the change that gave rise to it.
 DUE_AFTER_DAYS = 14

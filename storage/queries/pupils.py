@@ -1,6 +1,7 @@
 """Pupils a person may see (their caseload), in one query whatever the number of pupils.
 
-The rule itself comes from bot.policy.PupilScope; this module only turns it into SQL.
+The rule itself is a storage.scope.PupilScope (filled in by bot/rules/policy.py); this module only
+turns it into SQL.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Row, ScalarSelect, Select, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy import PupilScope, TotalsScope
 from storage.models import ClassPupil, ClassStaff, Pupil, RegisterEntry, TrustSchool
+from storage.scope import PupilScope, TotalsScope
 
 
 @dataclass(frozen=True)

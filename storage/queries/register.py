@@ -13,9 +13,9 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.policy import PupilScope
 from storage.models import ClassPupil, NeedType, Pupil, RegisterEntry, SchoolClass, Staff
 from storage.queries.pupils import visible
+from storage.scope import PupilScope
 
 ON_REGISTER = ("K", "E")
 

@@ -1,4 +1,4 @@
-"""Queries of the review and referral reminder planner (bot/reminders.py).
+"""Queries of the review and referral reminder planner (bot/jobs/reminders.py).
 
 Why this shape: the due reviews of a whole school come back from ONE query (open review → pupil →
 class_pupil → class_staff → the teacher role), driven by the partial index of open reviews

@@ -15,11 +15,11 @@ from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.policy import PupilScope
 from storage.models import PlanStatus, Pupil, RegisterEntry, Review, ReviewOutcome, SupportPlan
 from storage.queries.plans import ensure_open_review
 from storage.queries.pupils import visible
 from storage.queries.register import ON_REGISTER, class_name_of
+from storage.scope import PupilScope
 
 EXPECTED_PARENT_REVIEWS = 3
 

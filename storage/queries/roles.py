@@ -1,4 +1,4 @@
-"""Staff roles: who holds what, granting and revoking (the rules are in bot.policy)."""
+"""Staff roles: who holds what, granting and revoking (the rules are in bot.rules.policy)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.common import card, notice
 from cards.help import CommandLine, help_card, not_in_directory_card, welcome_card
 from tests.support.node import validate_cards

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.digest import MAX_NAMES, MAX_PROVISIONS, MAX_SCHOOLS, digest_card, hours_chart, trust_digest_card
 from storage.queries.digest import (
     AreaCount,

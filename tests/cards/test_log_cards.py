@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot import texts
 from cards import log as log_cards
 from cards import provisions as prov_cards
 from cards import pupil as pupil_cards
+from cards import texts
 from cards.help import CommandLine, help_card, welcome_card
 from cards.log import LogForm, ProvisionChoice, PupilChoice
 from storage.queries.log import AttendanceView, HistoryRow, ProvisionRow, SessionView

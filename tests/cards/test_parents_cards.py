@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.parents import task_done_card, tasks_card
 from cards.pupil import summary_card
 from storage.queries.parents import TaskRow
@@ -82,7 +82,7 @@ def test_contacts_cards_are_valid_adaptive_cards() -> None:
 
 
 def test_letter_cards_are_valid_adaptive_cards() -> None:
-    from bot import letters
+    from bot.letters import wording as letters
     from cards.letters import pick_card, ready_card, template_card
 
     samples = {

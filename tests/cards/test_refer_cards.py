@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.refer import (
     Choice,
     approval_card,

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.reminders import ReferralLine, ReviewLine, reminder_card
 from tests.support.node import validate_cards
 from tests.support.reminders import card_text

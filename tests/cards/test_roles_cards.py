@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import texts
+from cards import texts
 from cards.common import notice
 from cards.roles import RoleLine, roles_card
 from tests.support.node import validate_cards

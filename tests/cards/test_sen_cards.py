@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from bot import texts
+from cards import texts
 from cards.forms import pupil_picker
 from cards.plans import plan_card, plan_form_card
 from cards.register import PAGE_SIZE, register_history_card, register_list_card, register_pupil_card

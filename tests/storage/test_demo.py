@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.demo import DEMO_TENANT, seed_demo
 from storage.models import ClassPupil, ClassStaff, ProvisionType, Pupil, RegisterEntry, Role, Staff, StaffRole
-from storage.queries.directory import identity_by_aad
+from storage.queries.identity import identity_by_aad
 from tests.support import activities as act
 
 

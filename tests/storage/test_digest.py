@@ -6,7 +6,6 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.policy import PupilScope
 from storage.queries import digest as q
 from storage.queries.digest import (
     OTHER_AREA,
@@ -17,6 +16,7 @@ from storage.queries.digest import (
     ReviewFigures,
     Target,
 )
+from storage.scope import PupilScope
 from tests.support.digest_fixture import BUDGET, WEEK, DigestFixture, seed_digest_fixture
 
 AS_OF = WEEK.end

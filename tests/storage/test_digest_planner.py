@@ -10,8 +10,8 @@ import re
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
-from bot.digest_planner import plan_weekly_digests
+from bot.jobs.digest_planner import plan_weekly_digests
+from cards import texts
 from storage import db
 from storage.models import Outbox, School
 from tests.support import digest_fixture as dfx

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.graph import sync_all
+from bot.roster.graph_sync import sync_all
 from bot.settings import Settings
 from storage.models import AuditEvent, ClassPupil, ClassStaff, Pupil, School, SchoolClass, Staff
 from tests.support.fake_graph_roster import TOKEN, FakeGraph, StaticCredential

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import cli
+from bot.admin import cli
 from storage.demo import DEMO_URN
 from storage.models import (
     Attendance,

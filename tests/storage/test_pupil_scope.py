@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.policy import Actor, pupil_scope
+from bot.rules.policy import Actor, pupil_scope
 from storage.demo import DEMO_TENANT
 from storage.models import ClassPupil, ClassStaff, Pupil, School
 from storage.queries import pupils
-from storage.queries.directory import identity_by_aad
+from storage.queries.identity import identity_by_aad
 from tests.support import activities as act
 
 

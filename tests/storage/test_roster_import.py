@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import directory
-from bot.cli import main as cli_main
+from bot.admin.cli import main as cli_main
+from bot.roster import csv_import as directory
 from bot.settings import Settings
 from storage.models import (
     AuditEvent,

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.subject_access import export
+from bot.admin.subject_access import export
 from storage.models import (
     Attendance,
     AuditEvent,

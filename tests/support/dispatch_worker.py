@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.outbox import DispatchConfig, OutboxDispatcher
+from bot.jobs.outbox import DispatchConfig, OutboxDispatcher
 from bot.settings import Settings
-from bot.teams import TeamsSeam
+from bot.teams.seam import TeamsSeam
 from storage import db
 from storage.demo import DEMO_TENANT
 from storage.models import utcnow

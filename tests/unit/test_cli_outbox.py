@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.admin.cli import main
 from storage import db
 from storage.demo import seed_demo
 from storage.models import Outbox, Staff, utcnow

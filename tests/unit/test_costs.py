@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.costs import split_costs, staff_cost_pence
+from bot.rules.costs import split_costs, staff_cost_pence
 
 
 def test_staff_cost_rounds_half_up() -> None:

@@ -8,7 +8,14 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import create_app
-from bot.jobs import DIGEST_JOB, DISPATCHER_JOB, GRAPH_SYNC_JOB, JOBS_KEY, PLANNER_JOB, build_scheduler
+from bot.jobs.scheduler import (
+    DIGEST_JOB,
+    DISPATCHER_JOB,
+    GRAPH_SYNC_JOB,
+    JOBS_KEY,
+    PLANNER_JOB,
+    build_scheduler,
+)
 from tests.conftest import OUTGOING_TOKEN, production_settings
 from tests.support.tokens import TokenAuthority
 

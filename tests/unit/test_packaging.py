@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot import icons, packaging
-from bot.cli import main
-from bot.core import Outbound
+from bot.admin import icons, packaging
+from bot.admin.cli import main
 from bot.flows import build_router
-from bot.router import Router
 from bot.settings import ConfigError, Settings, load_settings
+from bot.turn.core import Outbound
+from bot.turn.router import Router
 from tests.support.node import validate_manifest
 
 APP_ID = "3f1e2d4c-5b6a-4789-9abc-def012345678"

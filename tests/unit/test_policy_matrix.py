@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import InboundKind
 from bot.flows import build_router
-from bot.policy import Actor, grantable_roles, may_use, pupil_scope, totals_scope
+from bot.rules.policy import Actor, grantable_roles, may_use, pupil_scope, totals_scope
+from bot.turn.core import InboundKind
 from storage.models import ClassPupil, ClassStaff, Pupil, Role, School, SchoolClass, Staff, TrustSchool
 from storage.queries import pupils
 

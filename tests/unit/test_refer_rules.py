@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from bot.core import InboundKind
 from bot.flows import build_router
 from bot.flows.refer import as_int, previous_term_start, read_date, read_text
-from bot.policy import Actor, may_decide_referral, may_view_referral
+from bot.rules.policy import Actor, may_decide_referral, may_view_referral
+from bot.turn.core import InboundKind
 from cards.verbs import Verb
 from storage.models import Role
 

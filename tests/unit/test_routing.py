@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
-from bot.core import ChatKind, Inbound, InboundKind, Outbound, UserError
-from bot.dispatch import Dispatcher, TurnContext
 from bot.flows import build_router
-from bot.policy import WHOLE_SCHOOL
-from bot.router import Router
+from bot.rules.policy import WHOLE_SCHOOL
 from bot.settings import Settings
+from bot.turn.core import ChatKind, Inbound, InboundKind, Outbound, UserError
+from bot.turn.dispatch import Dispatcher, TurnContext
+from bot.turn.router import Router
+from cards import texts
 from cards.verbs import Verb
 from storage.demo import DEMO_TENANT
 from storage.models import AuditEvent, ReferralService

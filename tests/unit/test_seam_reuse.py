@@ -1,4 +1,4 @@
-"""The seam's performance work-arounds (bot/teams.py) keep the SDK's results identical."""
+"""The seam's performance work-arounds (bot/teams/seam.py) keep the SDK's results identical."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from msrest.serialization import Deserializer, Serializer
 
-from bot import teams
+from bot.teams import seam as teams
 from cards.help import CommandLine, help_card
 
 

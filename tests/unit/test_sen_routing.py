@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import InboundKind
 from bot.flows import build_router
-from bot.policy import PLAN_READERS, PLAN_WRITERS, REGISTER_READERS, REGISTER_WRITERS, REVIEW_LIST_READERS
+from bot.rules.policy import (
+    PLAN_READERS,
+    PLAN_WRITERS,
+    REGISTER_READERS,
+    REGISTER_WRITERS,
+    REVIEW_LIST_READERS,
+)
+from bot.turn.core import InboundKind
 from cards.verbs import Verb
 from storage.models import Role
 

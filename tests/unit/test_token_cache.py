@@ -1,4 +1,4 @@
-"""The validated-token cache (bot/auth.py): a hit skips the RSA check, never the rules.
+"""The validated-token cache (bot/teams/auth.py): a hit skips the RSA check, never the rules.
 
 Every test here must fail if the cache accepted something the full check would refuse: an expired
 token (time injected), an altered token, a token presented for another serviceUrl or channel.
@@ -16,8 +16,8 @@ from typing import Any
 import jwt
 import pytest
 
-from bot import auth
-from bot.auth import CLOCK_SKEW_SECONDS, AuthError, KeyCache, TokenCache, TokenValidator
+from bot.teams.auth import CLOCK_SKEW_SECONDS, AuthError, KeyCache, TokenCache, TokenValidator
+from bot.teams import auth
 from tests.support.tokens import APP_ID, ISSUER, TokenAuthority
 
 SERVICE_URL = "https://smba.example.test/uk/"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import texts
+from cards import texts
 from cards.verbs import Verb
 from storage.models import (
     Attendance,

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import texts
+from cards import texts
 from cards.verbs import Verb
 from storage.models import ParentContact
 from tests.conftest import BotUnderTest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot import texts
+from cards import texts
 from cards.verbs import Verb
 from storage.models import ConversationRef, Staff
 from tests.conftest import OUTGOING_TOKEN, BotUnderTest
@@ -188,8 +188,8 @@ async def test_a_connector_that_refuses_a_reply_fails_the_request_for_a_retry(bo
 
 async def test_a_card_update_goes_to_the_clicked_message(bot: BotUnderTest) -> None:
     # Submitting a form the flow answers with replace_card: PUT to the message that carried the card.
-    from bot.core import Outbound
-    from bot.http import SEAM_KEY
+    from bot.server.http import SEAM_KEY
+    from bot.turn.core import Outbound
 
     seam = bot.app[SEAM_KEY]
     original = seam._handle_turn

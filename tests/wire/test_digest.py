@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import texts
+from cards import texts
 from storage.models import AuditEvent, Outbox, utcnow
 from storage.queries.digest import IsoWeek
 from tests.conftest import BotUnderTest

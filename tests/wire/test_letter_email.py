@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import create_app
-from bot import texts
-from bot.jobs import JOBS_KEY
+from bot.jobs.scheduler import JOBS_KEY
+from cards import texts
 from cards.verbs import Verb
 from storage.models import Outbox, ParentContact, ParentEmail, ParentTask, Pupil
 from tests.conftest import OUTGOING_TOKEN, BotUnderTest, production_settings

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import texts
 from cards import log as log_cards
+from cards import texts
 from cards.verbs import Verb
 from storage.models import Attendance, AuditEvent, InterventionSession, ProvisionType
 from tests.conftest import BotUnderTest, Clock

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from bot import logs
+from bot.server import logs
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
 

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import ConversationAddress, Message, SendFailed
-from bot.http import SEAM_KEY
-from bot.outbox import GONE, NO_CONVERSATION, DispatchConfig, OutboxDispatcher, retry_after_seconds
+from bot.jobs.outbox import GONE, NO_CONVERSATION, DispatchConfig, OutboxDispatcher, retry_after_seconds
+from bot.server.http import SEAM_KEY
+from bot.turn.core import ConversationAddress, Message, SendFailed
 from storage.models import ConversationRef, Outbox, Staff
 from storage.queries.outbox import claim_due, enqueue, mark_sent, message_payload
 from tests.conftest import BotUnderTest

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.http import SEAM_KEY
-from bot.outbox import DispatchConfig, OutboxDispatcher
-from bot.reminders import ReminderPlanner
+from bot.jobs.outbox import DispatchConfig, OutboxDispatcher
+from bot.jobs.reminders import ReminderPlanner
+from bot.server.http import SEAM_KEY
 from storage import db
 from storage.models import Outbox, ReminderSent, utcnow
 from storage.queries.outbox import enqueue, message_payload

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import texts
+from cards import texts
 from cards.verbs import Verb
 from storage.models import ParentTask, Pupil, Staff
 from tests.conftest import BotUnderTest

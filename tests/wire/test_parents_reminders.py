@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from bot import texts
+from cards import texts
 from storage.models import ParentTaskKind, ReminderSent
 from storage.queries import parents
 from tests.conftest import BotUnderTest
@@ -63,10 +63,10 @@ async def test_overdue_parent_tasks_reach_the_senco_once(bot: BotUnderTest) -> N
 
 
 async def test_the_heads_digest_counts_overdue_duties_to_parents(bot: BotUnderTest) -> None:
-    from bot.policy import PupilScope
     from cards.digest import digest_card
     from storage.models import Pupil
     from storage.queries import digest as q
+    from storage.scope import PupilScope
     from tests.support.reminders import card_text
 
     late = await pupil_in(bot.sessions, "Year 4 Falcons", 1)

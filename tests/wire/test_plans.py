@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from bot import texts
+from cards import texts
 from cards.verbs import Verb
 from storage.models import PlanOutcome, PlanProvision, ProvisionType, SupportPlan
 from tests.conftest import BotUnderTest

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.core import ConversationAddress, Message
-from bot.http import SEAM_KEY
+from bot.server.http import SEAM_KEY
+from bot.turn.core import ConversationAddress, Message
 from cards.common import notice
 from storage.models import ConversationRef
 from tests.conftest import OUTGOING_TOKEN, BotUnderTest

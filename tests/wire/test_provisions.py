@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import texts
 from cards import provisions as prov_cards
+from cards import texts
 from cards.verbs import Verb
 from storage.models import AuditEvent, InterventionSession, ProvisionType
 from tests.conftest import BotUnderTest, Clock

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import texts
+from cards import texts
 from cards.verbs import Verb
 from storage.models import AuditEvent, PlanOutcome, Pupil, RegisterEntry, SupportPlan
 from tests.conftest import BotUnderTest, Clock

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import texts
 from bot.flows import refer as refer_flow
+from cards import texts
 from cards.verbs import Verb
 from storage.demo import DEMO_TENANT
 from storage.models import (

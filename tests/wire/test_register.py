@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot import texts
+from cards import texts
 from cards.register import NO_NEED
 from cards.verbs import Verb
 from storage.models import RegisterEntry

@@ -12,10 +12,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import texts
-from bot.http import SEAM_KEY
-from bot.outbox import DispatchConfig, OutboxDispatcher
-from bot.reminders import ReminderPlanner, period_key, school_days_ahead, stage_of
+from bot.jobs.outbox import DispatchConfig, OutboxDispatcher
+from bot.jobs.reminders import ReminderPlanner, period_key, school_days_ahead, stage_of
+from bot.server.http import SEAM_KEY
+from cards import texts
 from storage.models import (
     AuditEvent,
     ConversationRef,

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from bot import texts
-from bot.policy import PupilScope
+from cards import texts
 from cards.verbs import Verb
 from storage.models import PlanOutcome, Pupil, RegisterEntry, Review, ReviewOutcome, SupportPlan
 from storage.queries import reviews as review_queries
+from storage.scope import PupilScope
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
 from tests.support.cards import card_texts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot import texts
+from cards import texts
 from storage.models import AuditEvent, Staff, StaffRole, TrustSchool
 from tests.conftest import BotUnderTest
 from tests.support import activities as act

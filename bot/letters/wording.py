@@ -100,11 +100,11 @@ def long_date(day: dt.date | None) -> str:
 
 
 def default_template(kind: str) -> str:
-    return (resources.files("bot") / "letter_templates" / f"{kind}.html").read_text(encoding="utf-8")
+    return (resources.files("bot.letters") / "templates" / f"{kind}.html").read_text(encoding="utf-8")
 
 
 def _css() -> str:
-    return (resources.files("bot") / "letter_templates" / "base.css").read_text(encoding="utf-8")
+    return (resources.files("bot.letters") / "templates" / "base.css").read_text(encoding="utf-8")
 
 
 def template_problem(body: str) -> str | None:

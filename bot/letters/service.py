@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import letters
-from bot.policy import LETTER_WRITERS, plan_scope_of
+from bot.letters import wording as letters
+from bot.rules.policy import LETTER_WRITERS, plan_scope_of
 from bot.settings import Settings
 from storage.queries import audit, parents, pupils, schools
 from storage.queries import letters as letter_queries

@@ -11,13 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.core import InboundKind, Outbound
-from bot.policy import EVERYONE, Actor, may_use
+from bot.rules.policy import EVERYONE, Actor, may_use
+from bot.turn.core import InboundKind, Outbound
 from cards.verbs import Verb
 from storage.models import Role
 
 if TYPE_CHECKING:
-    from bot.dispatch import TurnContext
+    from bot.turn.dispatch import TurnContext
 
 Handler = Callable[["TurnContext"], Awaitable[Outbound]]
 

@@ -27,17 +27,17 @@ from typing import Any
 
 from PIL import Image
 
-from bot import icons
-from bot.router import Route
+from bot.admin import icons
 from bot.settings import Settings
+from bot.turn.router import Route
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "manifest" / "manifest.json"
 VALIDATOR = ROOT / "tests" / "node" / "validate_manifest.js"
 SCHEMA_VERSION = "1.30"
 
 # Personal scope first: every command works there. Team and group chats get only the commands that show
-# no pupil data; the dispatcher refuses the others there with texts.PERSONAL_ONLY (bot/dispatch.py).
+# no pupil data; the dispatcher refuses the others there with texts.PERSONAL_ONLY (bot/turn/dispatch.py).
 SCOPES = ("personal", "team", "groupChat")
 SHARED_SCOPES = ("team", "groupChat")
 # Teams' limits on a bot's command menu (the JSON schema is looser: 12 commands, 128/4000 characters).

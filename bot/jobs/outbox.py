@@ -29,8 +29,8 @@ from typing import Protocol
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import ConversationAddress, Message, SendFailed
 from bot.settings import Settings
+from bot.turn.core import ConversationAddress, Message, SendFailed
 from storage.queries import outbox as queries
 
 log = structlog.get_logger(__name__)
@@ -46,7 +46,7 @@ GONE_STATUSES = frozenset({403, 404})
 
 
 class Sender(Protocol):
-    """Something that can deliver one message to a stored conversation (bot.teams.TeamsSeam)."""
+    """Something that can deliver one message to a stored conversation (bot.teams.seam.TeamsSeam)."""
 
     async def send_proactive(self, address: ConversationAddress, message: Message) -> str | None: ...
 

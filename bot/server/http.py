@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 
-from bot.letter_service import LetterDownloads
-from bot.teams import TeamsSeam, new_correlation_id
+from bot.letters.service import LetterDownloads
+from bot.teams.seam import TeamsSeam, new_correlation_id
 
 log = structlog.get_logger("senbot.http")
 Ready = Callable[[], Awaitable[bool]]
@@ -93,7 +93,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def letter(request: web.Request) -> web.Response:
-    """A letter's PDF for a signed, short-lived link (bot/letter_service.py); 403 tampered, 410 expired."""
+    """A letter's PDF for a signed, short-lived link (bot/letters/service.py); 403 tampered, 410 expired."""
     found = await request.app[LETTERS_KEY].download(request.match_info["token"])
     if found.pdf is None:
         return web.Response(status=found.status, headers={"Cache-Control": "no-store"})

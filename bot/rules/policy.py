@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from storage.models import Role
+from storage.scope import PupilScope, TotalsScope
 
 # Roles that see every pupil of their school; teachers and TAs see their classes only.
 WHOLE_SCHOOL = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN})
@@ -40,21 +41,6 @@ class Actor:
 
     def has_any(self, roles: Iterable[Role]) -> bool:
         return bool(self.roles & frozenset(roles))
-
-
-@dataclass(frozen=True)
-class PupilScope:
-    """Which pupils a person may see: their school's, narrowed to their classes unless `whole_school`.
-
-    storage/queries/pupils.py turns this into SQL; flows never build the rule themselves.
-    """
-
-    school_id: int
-    staff_id: int
-    whole_school: bool
-    # Class membership gives a caseload only to teachers and TAs: a trust lead (or anyone without a
-    # teaching role) attached to a class by a roster import still sees no pupil.
-    by_class: bool = True
 
 
 CLASS_ROLES = frozenset({Role.TEACHER, Role.TA})
@@ -213,16 +199,6 @@ def grantable_roles(actor: Actor) -> frozenset[Role]:
 def may_revoke_admin(*, admins_left_after: int) -> bool:
     """A school is never left without an administrator, whoever asks (the last admin included)."""
     return admins_left_after >= 1
-
-
-@dataclass(frozen=True)
-class TotalsScope:
-    """Whose school totals a person may see: their own school (SENCO, head, admin) and, for a trust
-    lead, the schools listed for them in trust_school. Totals only: no pupil-level access follows."""
-
-    staff_id: int
-    own_school_id: int | None
-    via_trust: bool
 
 
 def totals_scope(actor: Actor) -> TotalsScope | None:

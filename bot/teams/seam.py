@@ -1,13 +1,13 @@
 """The seam: the only module that imports the Teams SDK (botbuilder 4.17.1).
 
-Everything SDK-shaped stops here. Inbound activities become `bot.core.Inbound`; a flow's `Outbound`
+Everything SDK-shaped stops here. Inbound activities become `bot.turn.core.Inbound`; a flow's `Outbound`
 becomes replies, an updated card or an invoke response. A move to the Microsoft 365 Agents SDK
 rewrites this file and nothing else.
 
 Defects of 4.17.1 handled here (TEAMS.md):
 1. Action.Execute through `on_adaptive_card_invoke` answers 500: we never use the ActivityHandler;
    invokes are answered with an InvokeResponse whose body is a plain dict.
-2/7. Bad tokens give 500 and key refresh blocks the loop: tokens are checked by `bot.auth` before the
+2/7. Bad tokens give 500 and key refresh blocks the loop: tokens are checked by `bot.teams.auth` before the
    SDK sees the activity, and every failure is a 401.
 3/4. No tenant check and `conversation.tenant_id` always None: the tenant is read from
    `channelData.tenant.id` and checked against configuration (403 otherwise).
@@ -60,8 +60,9 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Deserializer, Serializer
 from msrest.universal_http.requests import ClientRetryPolicy
 
-from bot.auth import AuthError, KeyCache, TokenValidator
-from bot.core import (
+from bot.settings import Settings
+from bot.teams.auth import AuthError, KeyCache, TokenValidator
+from bot.turn.core import (
     ChatKind,
     ConversationAddress,
     Inbound,
@@ -70,7 +71,6 @@ from bot.core import (
     Outbound,
     SendFailed,
 )
-from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -170,7 +170,7 @@ class _ReusedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
 
     def bind(self, inner: Any) -> None:
         # The SDK's factory depends only on the bot's app id, which every accepted token carries as its
-        # audience (bot.auth checks it), or on nothing in local mode: one factory serves every turn.
+        # audience (bot.teams.auth checks it), or on nothing in local mode: one factory serves every turn.
         self._inner = inner
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
@@ -435,7 +435,7 @@ class TeamsSeam:
     async def send_proactive(self, address: ConversationAddress, message: Message) -> str | None:
         """Send one message to a stored conversation; returns the new activity id.
 
-        Raises `bot.core.SendFailed` (never an SDK exception) when the connector refuses it or does not
+        Raises `bot.turn.core.SendFailed` (never an SDK exception) when the connector refuses it or does not
         answer within `outbox_send_timeout_seconds`. No retry happens here: the caller decides.
         """
         reference = ConversationReference(

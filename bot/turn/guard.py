@@ -11,14 +11,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from bot import texts
-from bot.core import UserError
-from bot.dispatch import TurnContext
-from bot.forms import card_int
-from bot.policy import PupilScope
+from bot.turn.core import UserError
+from bot.turn.dispatch import TurnContext
+from bot.turn.forms import card_int
+from cards import texts
 from cards.forms import pupil_picker
 from cards.verbs import Verb
 from storage.queries import pupils
+from storage.scope import PupilScope
 
 
 async def pupil_from_card(turn: TurnContext, scope: PupilScope, data: Mapping[str, Any], action: str) -> int:

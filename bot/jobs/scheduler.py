@@ -20,9 +20,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.mail_sender import MailSender
-from bot.outbox import OutboxDispatcher
-from bot.reminders import ReminderPlanner
+from bot.jobs.mail_sender import MailSender
+from bot.jobs.outbox import OutboxDispatcher
+from bot.jobs.reminders import ReminderPlanner
 from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -43,9 +43,10 @@ class Jobs:
     dispatcher: OutboxDispatcher
     # Other planners that enqueue into the outbox on the same cadence (e.g. the weekly digest), by job id.
     planners: dict[str, Callable[[], Awaitable[object]]] = field(default_factory=dict)
-    # Letters to parents by email (bot/mail_sender.py); None when no school mailbox is configured.
+    # Letters to parents by email (bot/jobs/mail_sender.py); None when no school mailbox is configured.
     mail: MailSender | None = None
-    # The nightly roster sync from Microsoft Graph (bot/graph.py); None when SENBOT_GRAPH_SYNC is off.
+    # The nightly roster sync from Microsoft Graph (bot/roster/graph_sync.py); None when SENBOT_GRAPH_SYNC
+    # is off.
     graph_sync: Callable[[], Awaitable[object]] | None = None
     scheduler: AsyncIOScheduler | None = None
     in_flight: set[asyncio.Task[None]] = field(default_factory=set)

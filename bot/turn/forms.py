@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from bot import texts
-from bot.core import UserError
+from bot.turn.core import UserError
+from cards import texts
 
 Errors = dict[str, str]
 

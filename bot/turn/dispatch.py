@@ -1,6 +1,6 @@
 """One turn: identify the person, apply the cross-cutting rules, run the flow, render its errors.
 
-Why here and not in each flow (STYLE.md, habit 9): the tenant gate is at the door (bot/teams.py);
+Why here and not in each flow (STYLE.md, habit 9): the tenant gate is at the door (bot/teams/seam.py);
 everything else that holds for every route is applied once, in this order:
 remember the conversation → who is this → route → 1:1-only check → role check → the flow, in one
 unit of work that rolls back on any error, so a refused or failed turn writes nothing.
@@ -17,17 +17,18 @@ from zoneinfo import ZoneInfo
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import texts
-from bot.core import Card, ChatKind, Inbound, InboundKind, Outbound, UserError
-from bot.policy import Actor
-from bot.router import Route, Router
+from bot.rules.policy import Actor
 from bot.settings import Settings
+from bot.turn.core import Card, ChatKind, Inbound, InboundKind, Outbound, UserError
+from bot.turn.router import Route, Router
+from cards import texts
 from cards.common import notice
 from cards.help import not_in_directory_card
 from storage.db import autocommit_session_factory
 from storage.models import utcnow
-from storage.queries import audit, conversations, directory
-from storage.queries.directory import SchoolInfo
+from storage.queries import audit, conversations
+from storage.queries import identity as directory
+from storage.queries.identity import SchoolInfo
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -47,7 +48,7 @@ class TurnContext:
     now: dt.datetime
     # For records that must outlive this turn's transaction (refusals); None when a test builds a turn.
     sessions: async_sessionmaker[AsyncSession] | None = None
-    # The turn's audit events, written in one statement when the flow succeeds (bot.dispatch).
+    # The turn's audit events, written in one statement when the flow succeeds (bot.turn.dispatch).
     audit_rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property

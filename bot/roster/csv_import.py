@@ -1,7 +1,8 @@
 """Rosters from the school's systems: CSV files exported from the MIS, checked row by row.
 
 Why here: the checks are the contract with the school's MIS export (docs/notes/issue-7.md lists the
-headers), and both sources of a roster (these files, and Microsoft Graph in bot/graph.py) end in the
+headers), and both sources of a roster (these files, and Microsoft Graph in bot/roster/graph_sync.py) end
+in the
 same storage.queries.roster.apply, so they upsert, mark leavers and stay idempotent the same way.
 Nothing is written unless every row is good, or `partial` says to skip the bad ones.
 """

@@ -32,7 +32,7 @@ from msgraph.graph_service_client import GraphServiceClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.directory import grant_configured_admins
+from bot.roster.csv_import import grant_configured_admins
 from bot.settings import Settings
 from storage.models import Role, School, utcnow
 from storage.queries import audit, roster

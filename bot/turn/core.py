@@ -1,6 +1,6 @@
 """Plain types that flows see instead of the Teams SDK's.
 
-Why: flows take plain data and return plain results (STYLE.md, habit 4). The seam (bot/teams.py)
+Why: flows take plain data and return plain results (STYLE.md, habit 4). The seam (bot/teams/seam.py)
 translates activities into `Inbound` and `Outbound` back into activities, so a move to another SDK
 touches one module and the flows and their tests stay as they are.
 """
@@ -108,7 +108,8 @@ class UserError(Exception):
 
 
 class SendFailed(Exception):
-    """A proactive send the connector refused or that never got an answer; SDK-free (bot/teams.py maps it).
+    """A proactive send the connector refused or that never got an answer; SDK-free (bot/teams/seam.py maps
+    it).
 
     `status` is the HTTP status (None when no answer came: timeout, connection refused); `retry_after` is
     the raw `Retry-After` header (seconds or an HTTP date): the dispatcher interprets it with its own clock.

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _package(settings: Settings, out: Path, template: Path | None) -> int:
-    from bot import packaging
+    from bot.admin import packaging
     from bot.flows import build_router
 
     try:
@@ -167,7 +167,7 @@ def _date(text: str) -> dt.date:
 async def _export_provision_map(
     settings: Settings, *, start: dt.date, end: dt.date, fmt: str, out: Path, urn: str | None
 ) -> str:
-    from bot import export
+    from bot.admin import export
     from storage import db
     from storage.models import utcnow
     from storage.queries import audit, provision_map
@@ -206,7 +206,7 @@ async def _import(settings: Settings, files: list[str], urn: str | None, dry_run
     import datetime as dt
     from pathlib import Path
 
-    from bot import directory
+    from bot.roster import csv_import as directory
     from storage import db
     from storage.models import utcnow
 
@@ -242,7 +242,7 @@ async def _import(settings: Settings, files: list[str], urn: str | None, dry_run
 
 
 async def _sync(settings: Settings, urn: str | None) -> int:
-    from bot import graph
+    from bot.roster import graph_sync as graph
     from storage import db
 
     engine = db.create_engine(settings.database_url)
@@ -258,7 +258,7 @@ async def _sync(settings: Settings, urn: str | None) -> int:
 async def _audit(settings: Settings, pupil_id: int, out: str) -> int:
     from pathlib import Path
 
-    from bot import subject_access
+    from bot.admin import subject_access
     from storage import db
     from storage.models import utcnow
 
