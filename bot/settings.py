@@ -33,7 +33,7 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
-    # Identity of the bot. No app id means local mode (see DESIGN.md, "Local use without Azure").
+    # Identity of the bot. No app id means local mode (see docs/design.md, "Local use without Azure").
     app_id: str = ""
     app_password: SecretStr = SecretStr("")
     # Comma-separated Entra tenant ids whose activities are accepted.
@@ -77,7 +77,7 @@ class Settings(BaseSettings):
 
     # The notification outbox (bot/jobs/outbox.py, bot/jobs/scheduler.py). Teams allows ~50 requests/s per
     # app per
-    # tenant; 25 is the budget (TEAMS.md). The lease must outlast a whole batch at that rate.
+    # tenant; 25 is the budget (docs/design.md). The lease must outlast a whole batch at that rate.
     outbox_concurrency: int = Field(default=4, ge=1, le=64)
     outbox_rate_per_tenant: float = Field(default=25.0, gt=0, le=50)
     outbox_batch_size: int = Field(default=50, ge=1, le=1000)

@@ -13,6 +13,9 @@ from cards.verbs import Verb
 Card = dict[str, Any]
 CARD_VERSION = "1.5"
 MAX_TEXT = 2000
+# The submit-data field that carries a form's idempotency key. Not "key": Teams' web renderer (and the
+# Agents Playground) treat a data property named `key` as reserved, and the click never reaches the bot.
+SUBMISSION = "submission"
 
 
 def card(body: Iterable[Mapping[str, Any]], actions: Iterable[Mapping[str, Any]] = ()) -> Card:

@@ -1,4 +1,4 @@
-"""The welcome and help cards, generated from the route table (STYLE.md, habit 8)."""
+"""The welcome and help cards, generated from the route table (docs/design.md, "How the code reads")."""
 
 from __future__ import annotations
 

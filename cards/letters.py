@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from cards import texts
-from cards.common import Card, card, facts, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, facts, paragraph, submit, title
 from cards.forms import banner, text_input
 from cards.verbs import Verb
 
@@ -82,7 +82,7 @@ def preview_card(
             submit(
                 texts.MAIL_SEND,
                 Verb.LETTER_SEND,
-                {"pupil_id": pupil_id, "kind": kind, "key": key},
+                {"pupil_id": pupil_id, "kind": kind, SUBMISSION: key},
                 style="positive",
             ),
             submit(texts.LETTER_DOWNLOAD, Verb.LETTER_MAKE, {"pupil_id": pupil_id, "kind": kind}),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cards import texts
-from cards.common import MAX_TEXT, Card, card, facts, heading, paragraph, submit, title
+from cards.common import MAX_TEXT, SUBMISSION, Card, card, facts, heading, paragraph, submit, title
 from cards.verbs import Verb
 from storage.queries.log import HistoryRow, SessionView
 
@@ -166,7 +166,9 @@ def log_form_card(
     ]
     for inp in inputs:
         body.extend(_with_error(inp, errors))
-    return card(body, [submit(texts.LOG_SUBMIT_BUTTON, Verb.LOG_SUBMIT, {"key": form.key}, style="positive")])
+    return card(
+        body, [submit(texts.LOG_SUBMIT_BUTTON, Verb.LOG_SUBMIT, {SUBMISSION: form.key}, style="positive")]
+    )
 
 
 def log_done_card(view: SessionView, *, show_costs: bool) -> Card:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
 from cards.verbs import Verb
 from storage.queries.plans import PlanView
@@ -151,6 +151,6 @@ def plan_form_card(
         "pupil_id": pupil_id,
         "plan_id": plan.id if active and plan else 0,
         "version": plan.version if active and plan else 0,
-        "key": key,
+        SUBMISSION: key,
     }
     return card(body, [submit(texts.PLAN_SAVE, Verb.PLAN_SAVE, hidden, style="positive")])

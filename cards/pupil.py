@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from cards import texts
 from cards.common import Card, card, facts, heading, paragraph, submit, title
-from cards.concern import concern_action
+from cards.concerns import concern_action
 from cards.log import day, log_button, money
 from cards.parents import task_line, task_rows
 from cards.verbs import Verb

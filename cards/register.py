@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, text_input
 from cards.verbs import Verb
 from storage.queries.register import CurrentEntry, HistoryRow, NeedOption, RegisterCounts, RegisterRow
@@ -127,7 +127,7 @@ def register_pupil_card(
         multiline=True,
         errors=errors,
     )
-    hidden = {"pupil_id": pupil_id, "entry_id": current.id if current else 0, "key": key}
+    hidden = {"pupil_id": pupil_id, "entry_id": current.id if current else 0, SUBMISSION: key}
     save = texts.REGISTER_SAVE if on_register else texts.REGISTER_ADD
     actions.insert(0, submit(save, Verb.REGISTER_SAVE, hidden, style="positive"))
     if on_register:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
 from cards.verbs import Verb
 from storage.queries.plans import PlanView
@@ -102,7 +102,7 @@ def review_form_card(
         "plan_id": plan.id,
         "version": plan.version,
         "review_id": review_id,
-        "key": key,
+        SUBMISSION: key,
     }
     return card(body, [submit(texts.REVIEW_SAVE, Verb.REVIEW_SAVE, hidden, style="positive")])
 

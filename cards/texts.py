@@ -1,4 +1,4 @@
-"""Every sentence the bot says to a person, in one place (STYLE.md, habit 7).
+"""Every sentence the bot says to a person, in one place (docs/design.md, "How the code reads").
 
 Tests import these constants instead of retyping them, so a reworded message cannot silently
 break an assertion or leave one that can never fail.

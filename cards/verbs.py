@@ -8,7 +8,7 @@ from enum import StrEnum
 class Verb(StrEnum):
     HELP = "help"
     # Verbs of later flows are added here as those flows land, each with its handler.
-    # refer (bot/flows/refer.py)
+    # refer (bot/flows/referrals.py)
     REFER_OPEN = "refer_open"
     REFER_SUBMIT = "refer_submit"
     REFERRAL_APPROVE = "referral_approve"
@@ -48,7 +48,7 @@ class Verb(StrEnum):
     PROVISION_EDIT = "provision_edit"
     PROVISION_SAVE = "provision_save"
     PROVISION_RETIRE = "provision_retire"
-    # concern (bot/flows/concern.py)
+    # concern (bot/flows/concerns.py)
     CONCERN_OPEN = "concern_open"
     CONCERN_SUBMIT = "concern_submit"
     CONCERN_ACCEPT = "concern_accept"

@@ -1,6 +1,6 @@
 """The engine and the session factory.
 
-Why: one engine per process and one short unit of work per turn or job (STYLE.md, habit 10).
+Why: one engine per process and one short unit of work per turn or job (docs/design.md, "How the code reads").
 SQLite gets the pragmas that make it a safe embedded default: foreign keys on, WAL so readers do
 not block the writer, and a busy timeout so concurrent writers queue instead of failing; and a
 driver adapter that crosses to aiosqlite's thread once per statement (storage/sqlite_async.py).

@@ -1,4 +1,4 @@
-"""Typed ORM models for every entity in DESIGN.md.
+"""Typed ORM models for every entity in docs/design.md.
 
 Why this shape:
 - money is stored in pence (integers) so provision-map sums are exact;
@@ -297,7 +297,7 @@ class ClassStaff(Base):
 
 
 class NeedType(Base):
-    """A versioned lookup (DOMAIN.md): the DfE changes codes, so no hard-coded enum."""
+    """A versioned lookup (docs/design.md): the DfE changes codes, so no hard-coded enum."""
 
     __tablename__ = "need_type"
 
@@ -667,7 +667,7 @@ class ConversationRef(Base):
 
 
 class Outbox(Base):
-    """Every notification is a row here before anything is sent (DESIGN.md, "Nothing lost")."""
+    """Every notification is a row here before anything is sent (docs/design.md, "Nothing lost")."""
 
     __tablename__ = "outbox"
 

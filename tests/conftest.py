@@ -104,6 +104,7 @@ async def connector() -> AsyncIterator[FakeConnector]:
     await fake.start()
     yield fake
     await fake.close()
+    assert fake.reserved == [], f"cards sent with submit data the Teams client reserves: {fake.reserved}"
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""One module per job; each exposes `register(router)`. `ALL` lists them in the order help shows them."""
+"""One module per job; each exposes `add_routes(router)`. `ALL` lists them in the order help shows them."""
 
 from __future__ import annotations
 
-from bot.flows import concern, contacts, letters, log, parents, provisions, pupil, refer
+from bot.flows import concerns, contacts, letters, log, parents, provisions, pupil, referrals
 from bot.flows import digest as digest_flow
 from bot.flows import help as help_flow
 from bot.flows import plans as plans_flow
@@ -16,11 +16,11 @@ ALL = (
     help_flow,
     log,
     pupil,
-    refer,
+    referrals,
     plans_flow,
     reviews_flow,
     register_flow,
-    concern,
+    concerns,
     parents,
     contacts,
     letters,
@@ -33,5 +33,5 @@ ALL = (
 def build_router() -> Router:
     router = Router()
     for flow in ALL:
-        flow.register(router)
+        flow.add_routes(router)
     return router

@@ -36,7 +36,7 @@ from storage.queries.register import pupil_name
 PHONE_CHARS = set("0123456789 +()-")
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command(
         "contacts",
         summary=texts.CONTACTS_SUMMARY,

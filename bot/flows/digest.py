@@ -31,7 +31,7 @@ from storage.queries import digest as q
 from storage.queries.digest import Digest, IsoWeek, Target
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command("digest", summary=texts.DIGEST_SUMMARY, usage=texts.DIGEST_USAGE, roles=EVERYONE)(
         show_digest
     )

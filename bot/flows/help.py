@@ -10,7 +10,7 @@ from cards.help import CommandLine, help_card, welcome_card
 from cards.verbs import Verb
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command("help", summary="What I can do", personal_only=False)(show_help)
     router.verb(Verb.HELP, personal_only=False)(show_help)
     router.on_install(welcome)

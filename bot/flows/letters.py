@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 
-from bot.letters.service import letter_html, link_base, link_secret
 from bot.letters import wording as letters
+from bot.letters.service import letter_html, link_base, link_secret
 from bot.rules.policy import LETTER_WRITERS, may_edit_letters, plan_scope
 from bot.turn import forms
 from bot.turn.core import Outbound, UserError
@@ -27,7 +27,7 @@ from storage.queries.register import pupil_name
 KINDS = tuple(texts.LETTER_KIND_WORDS)
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command(
         "letter", summary=texts.LETTER_SUMMARY, usage=texts.LETTER_USAGE, roles=LETTER_WRITERS, menu=False
     )(letter_command)

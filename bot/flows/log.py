@@ -26,7 +26,7 @@ from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import log as cards
 from cards import texts
-from cards.common import MAX_TEXT
+from cards.common import MAX_TEXT, SUBMISSION
 from cards.log import LogForm, ProvisionChoice, PupilChoice
 from cards.verbs import Verb
 from storage.queries import log as queries
@@ -42,7 +42,7 @@ MAX_ID = 2**31 - 1
 KEY_LENGTH = (8, 64)
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command("log", summary=texts.LOG_SUMMARY, roles=LOGGERS)(start)
     router.verb(Verb.LOG_START, roles=LOGGERS)(start)
     router.verb(Verb.LOG_SUBMIT, roles=LOGGERS)(submit_log)
@@ -379,7 +379,7 @@ async def _check(turn: TurnContext, data: Mapping[str, Any], today: dt.date) -> 
 
 async def submit_log(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    key = data.get("key")
+    key = data.get(SUBMISSION)
     if not isinstance(key, str) or not KEY_LENGTH[0] <= len(key) <= KEY_LENGTH[1]:
         raise UserError(texts.LOG_KEY_MISSING)
     existing = await queries.session_id_by_key(turn.session, key)

@@ -25,7 +25,7 @@ from storage.queries.register import pupil_name
 LIST_LIMIT = 25
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command("tasks", summary=texts.TASKS_SUMMARY, roles=PARENT_TASK_USERS, menu=False)(list_tasks)
     router.verb(Verb.TASK_DONE_FORM, roles=PARENT_TASK_USERS)(done_form)
     router.verb(Verb.TASK_DONE, roles=PARENT_TASK_USERS)(mark_done)

@@ -33,7 +33,7 @@ from storage.queries.register import pupil_name
 USAGE = "plan <pupil>"
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command(
         "plan", summary="A pupil's support plan: read, draft, edit", usage=USAGE, roles=PLAN_READERS
     )(plan_command)

@@ -28,7 +28,7 @@ MONEY = re.compile(r"^\u00a3?\s*(\d{1,4})(?:\.(\d{1,2}))?$")
 MAX_PENCE = 100_000
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     # A SENCO's occasional task: listed in help, not in the Teams menu (at most 10 entries).
     router.command("provisions", summary=texts.PROVISIONS_SUMMARY, roles=COST_VIEWERS, menu=False)(show)
     router.verb(Verb.PROVISION_NEW, roles=COST_VIEWERS)(new)

@@ -31,7 +31,7 @@ PICK_LIMIT = 10
 MAX_QUERY = 100
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command("pupil", summary=texts.PUPIL_SUMMARY, usage=texts.PUPIL_USAGE, roles=STAFF)(find)
     router.verb(Verb.PUPIL_SHOW, roles=STAFF)(show)
 

@@ -42,7 +42,7 @@ USAGE = "register [pupil] \u00b7 register history <pupil>"
 FIELDS = ("status", "need1", "need2", "reason")
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command(
         "register",
         summary="The SEN register: list, add, change, end, history",
@@ -243,7 +243,7 @@ async def _already_or_stale(turn: TurnContext, key: str) -> str:
 def _validate(
     data: Mapping[str, Any], errors: forms.Errors, options: Mapping[str, reg.NeedOption]
 ) -> tuple[str, str | None, str | None, str]:
-    """The census rules (DOMAIN.md), each with its message on the field it concerns."""
+    """The census rules (docs/design.md), each with its message on the field it concerns."""
     reason = forms.text(data, "reason", errors, limit=REASON_LIMIT, required=texts.REASON_REQUIRED)
     if data.get("end") is True:
         status = "N"

@@ -46,7 +46,7 @@ from storage.queries.register import pupil_name
 USAGE = "review <pupil>"
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     # Out of the Teams menu (at most 10 entries): reached from `plan` and `reviews`.
     router.command("review", summary="Record a pupil's review", usage=USAGE, roles=PLAN_WRITERS, menu=False)(
         review_command

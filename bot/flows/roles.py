@@ -28,7 +28,7 @@ _TAGS = re.compile(r"<[^>]*>")
 ALL_ROLES = [r.value for r in Role]
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command(
         "roles",
         summary="Who holds which role; grant or revoke one",

@@ -1,6 +1,7 @@
 """The scheduled weekly digest: one outbox row per recipient per week, whatever the replicas and restarts.
 
-Why the database decides (DESIGN.md, "Scheduled work across replicas"): APScheduler only wakes each replica;
+Why the database decides (docs/design.md, "Scheduled work across replicas"): APScheduler only wakes each
+replica;
 `plan_weekly_digests` can run on every replica as often as wanted. For each school whose local time is past
 its digest day and time (Monday 07:00 by default) this week, it enqueues the digest of the week just ended
 for every recipient under the key `weekly_digest:<staff id>:<ISO week>`; the key is UNIQUE and the insert is

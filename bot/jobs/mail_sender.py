@@ -16,9 +16,9 @@ from typing import Protocol
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.letters import wording as letters
 from bot.letters.graph_mail import MailRefused, MailUnknown, Recipient
 from bot.letters.service import letter_html, school_today
-from bot.letters import wording as letters
 from cards import texts
 from storage.models import School
 from storage.queries import audit, outbox, parents

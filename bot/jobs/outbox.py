@@ -1,6 +1,6 @@
 """The outbox dispatcher: delivers notification rows exactly once where it can, at least once where it must.
 
-Why this shape (DESIGN.md, "Nothing lost" and "Scheduled work across replicas"):
+Why this shape (docs/design.md, "Nothing lost" and "Scheduled work across replicas"):
 - every replica runs a dispatcher; the database decides who sends what. A row is claimed under a lease
   (storage.queries.outbox.claim_due) in one short transaction, sent, then settled in its own transaction
   right after its send, so the window in which a crash can cause a second send is one in-flight send;
@@ -10,7 +10,7 @@ Why this shape (DESIGN.md, "Nothing lost" and "Scheduled work across replicas"):
   never earlier than Retry-After) and waits for a later tick; 403/404 mean the app is gone for that person:
   the row is dead and the person marked unreachable;
 - sends run with bounded concurrency and a per-tenant pacing cap (Teams allows ~50 requests/s per app per
-  tenant; the budget is 25, TEAMS.md). Time, sleep and randomness are injected so tests never sleep.
+  tenant; the budget is 25, docs/design.md). Time, sleep and randomness are injected so tests never sleep.
 The send itself goes through anything with `send_proactive` (the seam in production); no SDK import here.
 """
 

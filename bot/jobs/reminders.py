@@ -1,6 +1,6 @@
 """The review and referral reminder planner: what each person should hear this morning, exactly once.
 
-Why this design (DESIGN.md, "Exactly once" and "Scheduled work across replicas"):
+Why this design (docs/design.md, "Exactly once" and "Scheduled work across replicas"):
 - the planner looks at what is due, not at whether a tick fired: any run after the school's reminder time
   (default 07:30, school time zone) on a school day plans that day's cards, so a replica that was down at
   07:30 catches up when it starts, and ticks every few minutes cost a query and write nothing;

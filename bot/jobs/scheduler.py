@@ -1,6 +1,6 @@
 """APScheduler wiring: which job wakes when. The jobs only wake this replica; the database decides.
 
-Why in memory, one scheduler per replica (TEAMS.md, DESIGN.md): APScheduler 3.x schedulers must not share
+Why in memory, one scheduler per replica (docs/design.md): APScheduler 3.x schedulers must not share
 a job store, and exactly-once comes from the outbox's unique keys and leases, not from the scheduler. So
 every replica ticks the planner every few minutes and the dispatcher every few seconds; a tick that finds
 nothing to do costs one query. Both jobs run once at start-up, which is how a replica that was down at the

@@ -1,7 +1,7 @@
 """Email through Microsoft Graph (`users/{mailbox}/sendMail`, application permission Mail.Send).
 
 Why retries are off: sendMail is a POST that sends on the server; the SDK's retry handler would repeat it
-on 429/503/504 and a timeout leaves us unable to tell whether it went (TEAMS.md, "Microsoft Graph"). So
+on 429/503/504 and a timeout leaves us unable to tell whether it went (docs/design.md, "Microsoft Graph"). So
 this client makes exactly one attempt and says which of three things happened: sent, refused (nothing
 sent: the caller may try again later), or unknown (no answer: never retried automatically).
 """

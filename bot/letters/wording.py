@@ -28,7 +28,7 @@ from storage.queries.letters import LetterFacts
 LINK_MAX_AGE_SECONDS = 15 * 60
 TEMPLATE_LIMIT = 20_000
 
-# Every need in words a parent can follow (DOMAIN.md lists the census codes; none appears in a letter).
+# Every need in words a parent can follow (docs/design.md lists the census codes; none appears in a letter).
 NEED_EXPLAINED = {
     "SPLD": "a specific difficulty with one part of learning, such as reading, spelling or maths (for "
     "example dyslexia)",

@@ -1,6 +1,6 @@
 """Rosters from the school's systems: CSV files exported from the MIS, checked row by row.
 
-Why here: the checks are the contract with the school's MIS export (docs/notes/issue-7.md lists the
+Why here: the checks are the contract with the school's MIS export (docs/roster.md lists the
 headers), and both sources of a roster (these files, and Microsoft Graph in bot/roster/graph_sync.py) end
 in the
 same storage.queries.roster.apply, so they upsert, mark leavers and stay idempotent the same way.

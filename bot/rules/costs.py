@@ -1,4 +1,4 @@
-"""The cost of a session per pupil, computed once when it is logged (DOMAIN.md, provision maps).
+"""The cost of a session per pupil, computed once when it is logged (docs/design.md, provision maps).
 
 cost per present pupil = staff hourly cost × hours ÷ present pupils + per-pupil material cost.
 

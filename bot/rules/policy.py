@@ -1,4 +1,4 @@
-"""Who may see and do what: the one place the access rules live (DESIGN.md, "Who may see what").
+"""Who may see and do what: the one place the access rules live (docs/design.md, "Who may see what").
 
 Flows never test roles themselves; they call these functions, and routes declare the roles they need.
 """
@@ -107,7 +107,7 @@ def digest_names_pupils(roles: frozenset[Role], *, personal_chat: bool) -> bool:
     return personal_chat and not digest_for_trust(roles) and bool(roles & DIGEST_NAME_VIEWERS)
 
 
-# The SEN register: the SENCO keeps it; the head and admin read it (DOMAIN.md, "People").
+# The SEN register: the SENCO keeps it; the head and admin read it (docs/design.md, "People").
 REGISTER_READERS = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN})
 REGISTER_WRITERS = frozenset({Role.SENCO})
 # Plans and reviews: the SENCO and the pupil's class teacher write; TAs read their pupils' plans.

@@ -1,6 +1,6 @@
 """Structured logging: one JSON line per event, with the request's correlation id.
 
-What must never be logged (DOMAIN.md, data protection): pupil names, card contents, message text,
+What must never be logged (docs/design.md, data protection): pupil names, card contents, message text,
 tokens. Events carry ids, kinds and timings; `redact` is a last line of defence for keys that should
 never appear at all.
 """

@@ -1,6 +1,6 @@
 """Validation of the Bot Framework's bearer tokens, done by us rather than by the SDK.
 
-Why not the SDK's validator (botframework-connector 4.17.1, TEAMS.md defects 2 and 7):
+Why not the SDK's validator (botframework-connector 4.17.1, docs/design.md, "SDK defects" 2 and 7):
 - it turns garbage, expired, forged and unknown-key tokens into a 500 instead of a 401;
 - it refreshes signing keys with a blocking `requests.get` (no timeout) on the event loop, so one slow
   key endpoint stalls every request.
@@ -10,7 +10,7 @@ every failure is one `AuthError`, which the seam maps to 401. PyJWT does the cry
 
 The Bot Service reuses one token for many requests (it lives about an hour), so a validated token is
 remembered by its exact text until it expires (`TokenCache`): the RSA verification and claim checks,
-~0.2 ms of CPU per activity, then run once per token rather than once per request (docs/notes/bench.md).
+~0.2 ms of CPU per activity, then run once per token rather than once per request (docs/benchmarks.md).
 What depends on the request (the channel's key endorsement, the serviceUrl) is still checked every time.
 """
 

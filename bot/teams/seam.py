@@ -4,7 +4,7 @@ Everything SDK-shaped stops here. Inbound activities become `bot.turn.core.Inbou
 becomes replies, an updated card or an invoke response. A move to the Microsoft 365 Agents SDK
 rewrites this file and nothing else.
 
-Defects of 4.17.1 handled here (TEAMS.md):
+Defects of 4.17.1 handled here (docs/design.md):
 1. Action.Execute through `on_adaptive_card_invoke` answers 500: we never use the ActivityHandler;
    invokes are answered with an InvokeResponse whose body is a plain dict.
 2/7. Bad tokens give 500 and key refresh blocks the loop: tokens are checked by `bot.teams.auth` before the
@@ -14,7 +14,7 @@ Defects of 4.17.1 handled here (TEAMS.md):
 5. ~17 ms of CPU per activity in msrest's retry policy: its status list is built from a frozenset.
    Beyond that, the SDK builds a ConnectorClient (msrest configuration, retry policy, a new
    `requests.Session`, so a new TCP connection per reply) and a user token client for every activity:
-   both are kept and reused here (see `_ReusedConnectorFactory`; benchmarks/, docs/notes/bench.md).
+   both are kept and reused here (see `_ReusedConnectorFactory`; benchmarks/, docs/benchmarks.md).
 8. Anonymous requests are accepted only in local mode, which binds to loopback (bot/settings.py).
 """
 
@@ -189,7 +189,8 @@ class _ReusedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
 class _Replies:
     """Sends a turn's replies and card updates over one shared aiohttp session.
 
-    Why not the SDK's connector client: 4.17.1 sends with `requests` in the default thread pool (TEAMS.md
+    Why not the SDK's connector client: 4.17.1 sends with `requests` in the default thread pool
+    (docs/design.md
     defect 6: ~6 in flight on 2 cores) and that path was ~30% of the CPU of a `help` turn
     (docs/benchmarks.md). The activity bodies are still built and serialised by the SDK's own models, so
     what reaches the Bot Connector is unchanged; only the HTTP client differs. A refused send raises,

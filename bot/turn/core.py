@@ -1,6 +1,7 @@
 """Plain types that flows see instead of the Teams SDK's.
 
-Why: flows take plain data and return plain results (STYLE.md, habit 4). The seam (bot/teams/seam.py)
+Why: flows take plain data and return plain results (docs/design.md, "How the code reads"). The seam
+(bot/teams/seam.py)
 translates activities into `Inbound` and `Outbound` back into activities, so a move to another SDK
 touches one module and the flows and their tests stay as they are.
 """

@@ -1,6 +1,7 @@
 """One turn: identify the person, apply the cross-cutting rules, run the flow, render its errors.
 
-Why here and not in each flow (STYLE.md, habit 9): the tenant gate is at the door (bot/teams/seam.py);
+Why here and not in each flow (docs/design.md, "How the code reads"): the tenant gate is at the door
+(bot/teams/seam.py);
 everything else that holds for every route is applied once, in this order:
 remember the conversation → who is this → route → 1:1-only check → role check → the flow, in one
 unit of work that rolls back on any error, so a refused or failed turn writes nothing.

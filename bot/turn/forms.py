@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.turn.core import UserError
 from cards import texts
+from cards.common import SUBMISSION
 
 Errors = dict[str, str]
 
@@ -79,7 +80,7 @@ def card_int(data: Mapping[str, Any], name: str, *, optional: bool = False) -> i
     return value
 
 
-def card_key(data: Mapping[str, Any], name: str = "key") -> str:
+def card_key(data: Mapping[str, Any], name: str = SUBMISSION) -> str:
     """The idempotency key a form card carries (a uuid4 hex made when the card was built)."""
     raw = data.get(name)
     if not isinstance(raw, str) or not 8 <= len(raw) <= 64 or not raw.replace("-", "").isalnum():

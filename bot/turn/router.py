@@ -54,11 +54,11 @@ class Router:
         if key in self._commands or " " in key:
             raise ValueError(f"command {word!r} is already routed or has a space")
 
-        def register(handler: Handler) -> Handler:
+        def add(handler: Handler) -> Handler:
             self._commands[key] = Route(key, handler, roles, personal_only, summary, usage or key, menu)
             return handler
 
-        return register
+        return add
 
     def verb(
         self, verb: Verb, *, roles: frozenset[Role] = EVERYONE, personal_only: bool = True
@@ -66,11 +66,11 @@ class Router:
         if verb.value in self._verbs:
             raise ValueError(f"verb {verb} is already routed")
 
-        def register(handler: Handler) -> Handler:
+        def add(handler: Handler) -> Handler:
             self._verbs[verb.value] = Route(verb.value, handler, roles, personal_only)
             return handler
 
-        return register
+        return add
 
     def on_install(self, handler: Handler) -> Handler:
         """The greeting when the app is added to a chat (one handler)."""

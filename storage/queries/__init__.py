@@ -1,1 +1,1 @@
-"""Queries, one module per concern. No SQL lives in bot/ (STYLE.md, habit 10)."""
+"""Queries, one module per concern. No SQL lives in bot/ (docs/design.md, "How the code reads")."""

@@ -1,4 +1,4 @@
-"""Conversation references: where to reach each person proactively (DESIGN.md, "Nothing lost")."""
+"""Conversation references: where to reach each person proactively (docs/design.md, "Nothing lost")."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ async def remember(
 
     Runs on every message, so it writes nothing when nothing moved, and reads nothing when the caller
     already read what is stored (`known`, from the identity query of the same transaction): with the
-    identity query, one round trip per turn instead of three (docs/notes/bench.md).
+    identity query, one round trip per turn instead of three (docs/benchmarks.md).
     """
     if known is None:
         known = await _known(session, staff_id)

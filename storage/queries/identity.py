@@ -76,7 +76,7 @@ async def identity_with_reference(
 
     Why one query of plain columns: it runs on every activity, and ORM objects plus a selectin load
     of the roles plus a separate read of the reference were three round trips and ~1 ms of CPU
-    (with the other changes, help went from ~130 to 300+ requests/s; docs/notes/bench.md).
+    (with the other changes, help went from ~130 to 300+ requests/s; docs/benchmarks.md).
     """
     rows = (await session.execute(_IDENTITY, {"aad_object_id": aad_object_id, "tenant_id": tenant_id})).all()
     if not rows:

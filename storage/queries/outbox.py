@@ -1,4 +1,4 @@
-"""The notification outbox: a row per notification before anything is sent (DESIGN.md, "Nothing lost").
+"""The notification outbox: a row per notification before anything is sent (docs/design.md, "Nothing lost").
 
 `enqueue` is how every flow and planner asks for a message to reach a person. Its `period_key` is the
 exactly-once key (`review_due:<review id>:<stage>`, `weekly_digest:<staff id>:<ISO week>`,

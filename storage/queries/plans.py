@@ -2,7 +2,7 @@
 
 The reminders read open reviews (review.held_on IS NULL): so whenever a plan is saved with a review
 date, exactly one open review exists for it with due_on = that date (`ensure_open_review`).
-Edits apply with UPDATE ... WHERE version = :v (optimistic concurrency, DESIGN.md "Exactly once").
+Edits apply with UPDATE ... WHERE version = :v (optimistic concurrency, docs/design.md "Exactly once").
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from storage.models import (
     StaffRole,
 )
 
-# Statuses in which a referral waits on someone outside the SENCO's chat (DOMAIN.md: "referrals that
+# Statuses in which a referral waits on someone outside the SENCO's chat (docs/design.md: "referrals that
 # stall need chasing"); requested/more_info are the SENCO's own queue, the rest are finished.
 STALLABLE = (
     ReferralStatus.APPROVED.value,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from cards import texts
-from cards.common import card, notice
+from cards.common import SUBMISSION, card, notice, paragraph, submit
 from cards.help import CommandLine, help_card, not_in_directory_card, welcome_card
+from cards.verbs import Verb
 from tests.support.node import validate_cards
 
 COMMANDS = [CommandLine("help", "What I can do"), CommandLine("log", "Log an intervention")]
@@ -35,3 +36,13 @@ def test_the_validator_catches_a_broken_card() -> None:
     broken = card([{"type": "NoSuchElement"}, {"type": "Input.Text"}])
     errors = validate_cards({"broken": broken})
     assert "broken" in errors and len(errors["broken"]) >= 2
+
+
+def test_the_validator_catches_a_reserved_submit_name() -> None:
+    # A data property named `key` makes the Teams web client throw on click: such a card must fail.
+    bad = card([paragraph("x")], [submit("Go", Verb.LOG_SUBMIT, {"key": "k" * 32})])
+    assert validate_cards({"bad": bad}) == {"bad": ["submit data uses the reserved name 'key'"]}
+    assert (
+        validate_cards({"good": card([paragraph("x")], [submit("Go", Verb.LOG_SUBMIT, {SUBMISSION: "k"})])})
+        == {}
+    )

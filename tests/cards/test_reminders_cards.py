@@ -73,7 +73,7 @@ def test_long_lists_are_capped_with_and_n_more_and_stay_small() -> None:
     assert text.count(texts.REMINDER_MORE.format(count=470)) == 3
     assert texts.REMINDER_MORE_REFERRALS.format(count=470) in text
     assert "Pupil29 Family29" in text and "Pupil30 Family30" not in text
-    # Teams counts UTF-16; stay under 80 KB (TEAMS.md).
+    # Teams counts UTF-16; stay under 80 KB (docs/design.md).
     assert len(json.dumps(card).encode("utf-16-le")) < 80 * 1024
 
 

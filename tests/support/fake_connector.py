@@ -14,6 +14,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.support.cards import reserved_data_names
+
 
 @dataclass
 class Recorded:
@@ -44,6 +46,8 @@ class FakeConnector:
     server: TestServer | None = None
     # Seconds each request takes to answer (recorded first): lets a test kill a sender mid-batch.
     delay: float = 0.0
+    # Cards whose action data use a name the Teams client reserves (the `connector` fixture fails on any).
+    reserved: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -64,6 +68,7 @@ class FakeConnector:
         body = await request.json() if request.can_read_body else {}
         recorded = Recorded(request.method, request.path, body, request.headers.get("Authorization"))
         self.sent.append(recorded)
+        self.reserved.extend(n for c in recorded.cards for n in reserved_data_names(c))
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.failures:

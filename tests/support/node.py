@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.cards import reserved_data_names
+
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 MISSING = (
     "Node.js or tests/node/node_modules is missing: Adaptive Card and manifest schema checks cannot run. "
@@ -46,9 +48,14 @@ def _run(script: str, payload: Any) -> dict[str, Any]:
 
 
 def validate_cards(cards: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    """Card name → its errors, for the cards that have any."""
+    """Card name → its errors, for the cards that have any: Microsoft's validator, and submit data
+    that uses a name the Teams client reserves (such a button does nothing when pressed)."""
     result = _run("validate_cards.js", [{"name": n, "card": c} for n, c in cards.items()])
-    return {r["name"]: r["errors"] for r in result["results"] if r["errors"]}
+    errors: dict[str, list[str]] = {r["name"]: r["errors"] for r in result["results"] if r["errors"]}
+    for name, c in cards.items():
+        for reserved in reserved_data_names(c):
+            errors.setdefault(name, []).append(f"submit data uses the reserved name {reserved!r}")
+    return errors
 
 
 def validate_manifest(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from typing import Any
 import jwt
 import pytest
 
-from bot.teams.auth import CLOCK_SKEW_SECONDS, AuthError, KeyCache, TokenCache, TokenValidator
 from bot.teams import auth
+from bot.teams.auth import CLOCK_SKEW_SECONDS, AuthError, KeyCache, TokenCache, TokenValidator
 from tests.support.tokens import APP_ID, ISSUER, TokenAuthority
 
 SERVICE_URL = "https://smba.example.test/uk/"

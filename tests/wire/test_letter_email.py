@@ -134,13 +134,18 @@ async def test_a_missing_contact_sends_nothing(mail_bot: BotUnderTest, graph: Fa
     pupil = await pupil_with_status(mail_bot, "K", teacher=act.TEACHER)
     card = await preview(mail_bot, pupil.id)
     assert texts.MAIL_NO_CONTACT.format(pupil=pupil.display_name) in card_texts(card)
-    forged = {"verb": Verb.LETTER_SEND.value, "pupil_id": pupil.id, "kind": "sen_support", "key": "a" * 32}
+    forged = {
+        "verb": Verb.LETTER_SEND.value,
+        "pupil_id": pupil.id,
+        "kind": "sen_support",
+        "submission": "a" * 32,
+    }
     card = await press(mail_bot, forged, user=act.TEACHER)
     assert texts.MAIL_NO_CONTACT.format(pupil=pupil.display_name) in card_texts(card)
     assert await run_sender(mail_bot) == 0
     assert graph.calls == [] and await rows(mail_bot, ParentEmail) == []
     # Out of scope and bad keys are refused before anything is queued.
-    for bad in ({"key": "!"}, {"key": None}, {"kind": "other"}):
+    for bad in ({"submission": "!"}, {"submission": None}, {"kind": "other"}):
         card = await press(mail_bot, {**forged, **bad}, user=act.TEACHER)
         assert texts.BAD_CARD in card_texts(card) or texts.LETTER_KIND_UNKNOWN in card_texts(card)
     assert await rows(mail_bot, ParentEmail) == []

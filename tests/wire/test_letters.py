@@ -12,8 +12,8 @@ from urllib.parse import urlparse
 import pypdf
 from sqlalchemy import select
 
-from bot.letters.service import link_secret, with_link_secret
 from bot.letters import wording as letters
+from bot.letters.service import link_secret, with_link_secret
 from cards import texts
 from cards.verbs import Verb
 from storage.models import LetterTemplate, NeedType, Pupil, RegisterEntry, School, Staff

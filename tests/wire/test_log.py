@@ -104,10 +104,10 @@ async def test_log_opens_the_form_with_the_catalogue_and_the_callers_caseload(bo
     mine = await school.caseload(bot.sessions, act.TEACHER)
     assert sorted(int(c["value"]) for c in pupils["choices"]) == mine
     assert len(mine) == 28
-    key = submit_data(card)["key"]
+    key = submit_data(card)["submission"]
     assert isinstance(key, str) and len(key) >= 16
     # A second form has a different key: each card is one session.
-    assert submit_data(await open_form(bot))["key"] != key
+    assert submit_data(await open_form(bot))["submission"] != key
     assert await audit_events(bot, "caseload_viewed")
 
 
@@ -173,7 +173,7 @@ async def test_a_group_session_is_written_costed_and_confirmed_in_place(bot: Bot
         1550,
         50,
     )
-    assert row.idempotency_key == value["key"] and row.note == "Worked on number bonds to 10."
+    assert row.idempotency_key == value["submission"] and row.note == "Worked on number bonds to 10."
     assert sorted(a.cost_pence for a in rows.values()) == [0, 437, 438]
     assert rows[ids[2]].present is False and rows[ids[2]].cost_pence == 0
     logged = await audit_events(bot, "session_logged")
@@ -270,7 +270,7 @@ async def test_someone_elses_key_is_refused_and_shows_nothing(bot: BotUnderTest)
 @pytest.mark.parametrize("key", [None, "", "short", ["a-list-key-xxxxxxxx"], 12345678901, "k" * 65])
 async def test_a_missing_or_malformed_key_writes_nothing(bot: BotUnderTest, key: Any) -> None:
     value = await valid_form(bot)
-    value["key"] = key
+    value["submission"] = key
     await send(bot, value)
     assert card_texts(bot.connector.messages()[-1].cards[0]) == texts.LOG_KEY_MISSING
     assert await counts(bot) == (0, 0)
@@ -394,7 +394,7 @@ async def test_bad_input_returns_the_same_form_with_the_message_on_the_field(
     assert inputs(reply)[field]["errorMessage"] == message
     # The person's other input is kept, and the same key so a corrected submit is still one session.
     kept = inputs(reply)
-    assert submit_data(reply)["key"] == value["key"]
+    assert submit_data(reply)["submission"] == value["submission"]
     if field != "note":
         assert kept["note"]["value"] == "Worked on number bonds to 10."
     if field != "pupils":
@@ -466,8 +466,8 @@ async def test_log_another_like_this_prefills_a_new_form_with_a_new_key(bot: Bot
     fields = inputs(form)
     assert fields["pupils"]["value"] == value["pupils"]
     assert fields["provision"]["value"] == value["provision"] and fields["minutes"]["value"] == 30
-    assert submit_data(form)["key"] != value["key"]
-    await send(bot, {**value, "key": submit_data(form)["key"]})
+    assert submit_data(form)["submission"] != value["submission"]
+    await send(bot, {**value, "submission": submit_data(form)["submission"]})
     assert await counts(bot) == (2, 6)
 
 
@@ -528,7 +528,7 @@ async def test_history_shows_the_callers_own_sessions_twenty_at_a_time(bot: BotU
     template = await valid_form(bot)
     for n in range(23):
         held = TODAY - dt.timedelta(days=n)
-        await send(bot, {**template, "key": f"history-key-{n:04d}", "held_on": held.isoformat()})
+        await send(bot, {**template, "submission": f"history-key-{n:04d}", "held_on": held.isoformat()})
     await send(bot, await valid_form(bot, act.TA), user=act.TA)  # someone else's: never listed
     await bot.post(act.message("history", bot.service_url, user=act.TEACHER))
     first = bot.connector.messages()[-1].cards[0]

@@ -90,7 +90,7 @@ async def test_a_replayed_new_plan_card_saves_once(sen_bot: BotUnderTest) -> Non
     assert texts.PLAN_SAVED in card_texts(await press(sen_bot, form))
     assert texts.PLAN_ALREADY in card_texts(await press(sen_bot, form))
     # A second, different new-plan card for the same pupil: there is already an active plan.
-    other = {**form, "key": "c" * 32}
+    other = {**form, "submission": "c" * 32}
     assert texts.PLAN_STALE in card_texts(await press(sen_bot, other))
     assert len(await plan_rows(sen_bot, pupil.id)) == 1
     assert len(await open_reviews(sen_bot, pupil.id)) == 1
@@ -206,7 +206,7 @@ async def test_out_of_scope_and_malformed_pupil_ids(sen_bot: BotUnderTest) -> No
         assert texts.BAD_CARD in card_texts(card)
     pupil = await pupil_with_status(sen_bot, "K")
     form = await plan_form(sen_bot, pupil.id)
-    for bad in ({"version": "v"}, {"plan_id": None}, {"key": "!" * 20}):
+    for bad in ({"version": "v"}, {"plan_id": None}, {"submission": "!" * 20}):
         card = await press(sen_bot, {**form, **plan_values(), **bad})
         assert texts.BAD_CARD in card_texts(card)
     async with sen_bot.sessions() as s:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.flows import refer as refer_flow
+from bot.flows import referrals as refer_flow
 from cards import texts
 from cards.verbs import Verb
 from storage.demo import DEMO_TENANT
@@ -109,7 +109,7 @@ async def open_form(bot: BotUnderTest, text: str = "refer", user: act.User = act
 def form_key(card: dict[str, Any]) -> str:
     [action] = card["actions"]
     assert action["data"]["verb"] == Verb.REFER_SUBMIT.value
-    return str(action["data"]["key"])
+    return str(action["data"]["submission"])
 
 
 def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -174,7 +174,7 @@ async def request_referral(bot: BotUnderTest, user: act.User = act.TEACHER, **ov
     key = form_key(await open_form(bot, user=user))
     values = await valid_values(bot, **overrides)
     status, _ = await bot.post(
-        act.submit({"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=user)
+        act.submit({"verb": Verb.REFER_SUBMIT.value, "submission": key, **values}, bot.service_url, user=user)
     )
     assert status == 201
     async with bot.sessions() as session:
@@ -246,7 +246,9 @@ async def test_the_whole_life_of_a_referral(bot: BotUnderTest) -> None:
     values = await valid_values(bot)
     key = form_key(form)
     status, _ = await bot.post(
-        act.submit({"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=act.TEACHER)
+        act.submit(
+            {"verb": Verb.REFER_SUBMIT.value, "submission": key, **values}, bot.service_url, user=act.TEACHER
+        )
     )
     assert status == 201
     # The teacher's card is replaced in place with who will approve it.
@@ -633,7 +635,9 @@ async def test_bad_input_returns_the_form_with_the_message_on_the_field(
     key = form_key(await open_form(bot))
     values = await valid_values(bot, **overrides)
     status, _ = await bot.post(
-        act.submit({"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=act.TEACHER)
+        act.submit(
+            {"verb": Verb.REFER_SUBMIT.value, "submission": key, **values}, bot.service_url, user=act.TEACHER
+        )
     )
     assert status == 201
     # The submitted form comes back in its place, with the message on the field; no new message.
@@ -663,7 +667,9 @@ async def test_a_retired_service_cannot_be_referred_to(bot: BotUnderTest) -> Non
     key = form_key(form)
     values = await valid_values(bot, service=str(sid))
     await bot.post(
-        act.submit({"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=act.TEACHER)
+        act.submit(
+            {"verb": Verb.REFER_SUBMIT.value, "submission": key, **values}, bot.service_url, user=act.TEACHER
+        )
     )
     assert error_under(bot.connector.replaced_card(), "service") == texts.SERVICE_UNKNOWN
     assert await counts(bot) == (0, 0, 0)
@@ -674,7 +680,9 @@ async def test_an_out_of_scope_pupil_is_refused_and_audited(bot: BotUnderTest) -
     key = form_key(await open_form(bot))
     values = await valid_values(bot, pupil=str(year1))
     await bot.post(
-        act.submit({"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=act.TEACHER)
+        act.submit(
+            {"verb": Verb.REFER_SUBMIT.value, "submission": key, **values}, bot.service_url, user=act.TEACHER
+        )
     )
     card = bot.connector.messages()[0].cards[0]
     assert error_under(card, "pupil") == texts.PUPIL_OUT_OF_SCOPE
@@ -695,7 +703,7 @@ async def test_a_card_without_its_key_changes_nothing(bot: BotUnderTest) -> None
     for key in (None, "short", ["x" * 20], "k" * 65):
         data = {"verb": Verb.REFER_SUBMIT.value, **values}
         if key is not None:
-            data["key"] = key
+            data["submission"] = key
         await bot.post(act.submit(data, bot.service_url, user=act.TEACHER))
     for sent in bot.connector.messages():
         assert card_texts(sent.cards[0]) == texts.CARD_BROKEN.format(command="refer")
@@ -707,7 +715,7 @@ async def test_a_replayed_submission_creates_one_referral(bot: BotUnderTest) -> 
     key = form_key(await open_form(bot))
     values = await valid_values(bot)
     activity = act.submit(
-        {"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=act.TEACHER
+        {"verb": Verb.REFER_SUBMIT.value, "submission": key, **values}, bot.service_url, user=act.TEACHER
     )
     results = await asyncio.gather(bot.post(activity), bot.post(activity))
     assert [s for s, _ in results] == [201, 201]
@@ -719,7 +727,9 @@ async def test_a_replayed_submission_creates_one_referral(bot: BotUnderTest) -> 
     # Someone else replaying the teacher's key learns nothing and writes nothing.
     bot.connector.sent.clear()
     await bot.post(
-        act.submit({"verb": Verb.REFER_SUBMIT.value, "key": key, **values}, bot.service_url, user=act.TA)
+        act.submit(
+            {"verb": Verb.REFER_SUBMIT.value, "submission": key, **values}, bot.service_url, user=act.TA
+        )
     )
     assert card_texts(bot.connector.messages()[0].cards[0]) == texts.UNKNOWN_ACTION
     assert await counts(bot) == (1, 1, 1)

@@ -75,7 +75,7 @@ async def test_head_reads_the_register_but_cannot_change_it(sen_bot: BotUnderTes
         "verb": Verb.REGISTER_SAVE.value,
         "pupil_id": pupil.id,
         "entry_id": 1,
-        "key": "a" * 32,
+        "submission": "a" * 32,
         "status": "E",
         "need1": "ASD",
         "reason": "x",
@@ -211,7 +211,7 @@ async def test_replayed_and_stale_cards_change_once(sen_bot: BotUnderTest) -> No
     # The same card again (double click, Teams retry): recorded once.
     assert texts.REGISTER_ALREADY in card_texts(await press(sen_bot, submitted))
     # The same old card with a fresh key: it was built from an entry that is no longer current.
-    card = await press(sen_bot, {**submitted, "key": "b" * 32, "need1": "SLCN"})
+    card = await press(sen_bot, {**submitted, "submission": "b" * 32, "need1": "SLCN"})
     assert texts.REGISTER_STALE in card_texts(card)
     rows = await entries(sen_bot, pupil.id)
     assert [r.status for r in rows] == ["K", "E"]
@@ -224,9 +224,9 @@ async def test_replayed_and_stale_cards_change_once(sen_bot: BotUnderTest) -> No
         {"pupil_id": None},
         {"pupil_id": True},
         {"pupil_id": "9" * 40},
-        {"key": ""},
-        {"key": "x" * 65},
-        {"key": 5},
+        {"submission": ""},
+        {"submission": "x" * 65},
+        {"submission": 5},
         {"entry_id": "nope"},
     ],
 )

@@ -127,7 +127,7 @@ async def test_a_replayed_review_records_once(sen_bot: BotUnderTest) -> None:
     assert texts.REVIEW_SAVED.format(next_due=NEXT_DUE) in card_texts(await press(sen_bot, submitted))
     assert texts.REVIEW_ALREADY in card_texts(await press(sen_bot, submitted))
     # The old form with a new key: the review it was built for has been held.
-    card = await press(sen_bot, {**submitted, "key": "d" * 32})
+    card = await press(sen_bot, {**submitted, "submission": "d" * 32})
     assert texts.REVIEW_STALE in card_texts(card)
     async with sen_bot.sessions() as s:
         held = await s.scalar(

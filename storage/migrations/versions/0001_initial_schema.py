@@ -612,7 +612,7 @@ def downgrade() -> None:
     op.drop_table("audit_event")
 
 
-# The need types of the January 2025 school census (DOMAIN.md). Frozen here: later census changes
+# The need types of the January 2025 school census (docs/design.md). Frozen here: later census changes
 # arrive as new migrations that add rows or set valid_to, never by editing this list.
 NEED_TYPES = [
     ("SPLD", "Specific learning difficulty", "Cognition and learning", False),

@@ -24,8 +24,8 @@ from bot.turn.core import Card, InboundKind, Outbound, UserError
 from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import texts
-from cards.common import MAX_TEXT, notice
-from cards.refer import (
+from cards.common import MAX_TEXT, SUBMISSION, notice
+from cards.referrals import (
     MAX_NAME,
     MAX_SERVICE,
     NEXT_STEP,
@@ -63,7 +63,7 @@ STEP_DATE = {
 }
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command(
         "refer", summary="Ask for specialist input for a pupil", usage="refer [pupil]", roles=STAFF
     )(open_form)
@@ -283,7 +283,7 @@ async def _sent_card(turn: TurnContext, referral_id: int) -> Outbound:
 
 async def submit_referral(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    key = data.get("key")
+    key = data.get(SUBMISSION)
     if not isinstance(key, str) or not 8 <= len(key) <= 64:
         raise UserError(texts.CARD_BROKEN.format(command="refer"))
     replay = await referrals.id_by_key(turn.session, key)

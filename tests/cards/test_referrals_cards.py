@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from cards import texts
-from cards.refer import (
+from cards.referrals import (
     Choice,
     approval_card,
     progress_card,

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.flows.refer import tried_text
+from bot.flows.referrals import tried_text
 from bot.flows.register import check_change, write_change
 from bot.rules.policy import (
     CONCERN_RAISERS,
@@ -34,7 +34,7 @@ from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
 from bot.turn.router import Router
 from cards import texts
 from cards.common import MAX_TEXT, notice
-from cards.concern import NOT_SURE, approval_card, concern_form, status_card
+from cards.concerns import NOT_SURE, approval_card, concern_form, status_card
 from cards.forms import values_of
 from cards.verbs import Verb
 from storage.models import ConcernStatus
@@ -52,7 +52,7 @@ DECISIONS = {
 }
 
 
-def register(router: Router) -> None:
+def add_routes(router: Router) -> None:
     router.command(
         "concern",
         summary="Raise a concern about a pupil not on the SEN register",

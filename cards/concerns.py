@@ -13,6 +13,7 @@ from typing import Any
 from cards import texts
 from cards.common import (
     MAX_TEXT,
+    SUBMISSION,
     Card,
     card,
     execute,
@@ -24,7 +25,7 @@ from cards.common import (
     title,
 )
 from cards.forms import banner, choice_input, date_input, text_input
-from cards.refer import day, moment
+from cards.referrals import day, moment
 from cards.register import NO_NEED, REASON_LIMIT
 from cards.verbs import Verb
 from storage.models import ConcernStatus
@@ -92,7 +93,7 @@ def concern_form(
         errors=errors,
     )
     body += date_input("parents_on", texts.CONCERN_PARENTS_ON, _str(v, "parents_on"), errors=errors)
-    data = {"pupil_id": pupil_id, "key": key}
+    data = {"pupil_id": pupil_id, SUBMISSION: key}
     return card(body, [submit(texts.CONCERN_SEND, Verb.CONCERN_SUBMIT, data, style="positive")])
 
 

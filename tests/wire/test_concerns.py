@@ -84,7 +84,7 @@ async def raise_concern(bot: BotUnderTest, pupil: Any, user: act.User = act.TEAC
     form.update(values)
     await press(bot, form, user)
     async with bot.sessions() as s:
-        found = await s.scalar(select(Concern.id).where(Concern.idempotency_key == form["key"]))
+        found = await s.scalar(select(Concern.id).where(Concern.idempotency_key == form["submission"]))
     assert found is not None
     return int(found)
 
@@ -368,7 +368,7 @@ async def test_a_pupil_already_on_the_register_is_told_so(sen_bot: BotUnderTest)
         pupil=f"{k.given_name} {k.family_name}", status=texts.STATUS_LABELS["K"]
     )
     assert expected in card_texts(card)
-    forged = {"verb": Verb.CONCERN_SUBMIT.value, "pupil_id": k.id, "key": "b" * 32, "concern": "x"}
+    forged = {"verb": Verb.CONCERN_SUBMIT.value, "pupil_id": k.id, "submission": "b" * 32, "concern": "x"}
     card = await press(bot, forged)
     assert expected in card_texts(card)
     async with bot.sessions() as s:
@@ -378,7 +378,7 @@ async def test_a_pupil_already_on_the_register_is_told_so(sen_bot: BotUnderTest)
 async def test_an_out_of_scope_pupil_is_refused_and_audited(sen_bot: BotUnderTest) -> None:
     bot = sen_bot
     other = await foreign_pupil(bot)
-    data = {"verb": Verb.CONCERN_SUBMIT.value, "pupil_id": other, "key": "c" * 32, "concern": "x"}
+    data = {"verb": Verb.CONCERN_SUBMIT.value, "pupil_id": other, "submission": "c" * 32, "concern": "x"}
     card = await press(bot, data)
     assert texts.OUT_OF_SCOPE in card_texts(card)
     [refused] = await refusals(bot, "concern_refused")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from cards import texts
 from cards.common import (
     MAX_TEXT,
+    SUBMISSION,
     Card,
     card,
     execute,
@@ -35,7 +36,7 @@ LONDON = ZoneInfo("Europe/London")
 MAX_NAME = 200
 MAX_SERVICE = 120
 URGENCY_WORDS = {Urgency.ROUTINE.value: "Routine", Urgency.SOON.value: "Soon", Urgency.URGENT.value: "Urgent"}
-# The next step after each status in the referral's life once approved (DOMAIN.md).
+# The next step after each status in the referral's life once approved (docs/design.md).
 NEXT_STEP = {
     ReferralStatus.APPROVED.value: ReferralStatus.SENT.value,
     ReferralStatus.SENT.value: ReferralStatus.ACCEPTED.value,
@@ -200,7 +201,7 @@ def refer_form(
     body += _field(
         _input("Input.Text", "note", "Note (optional)", values, isMultiline=True, maxLength=MAX_TEXT), errors
     )
-    return card(body, [submit("Send to the SENCO", Verb.REFER_SUBMIT, {"key": key}, style="positive")])
+    return card(body, [submit("Send to the SENCO", Verb.REFER_SUBMIT, {SUBMISSION: key}, style="positive")])
 
 
 # -- what everyone sees of a referral ----------------------------------------------------------

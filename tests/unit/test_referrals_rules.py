@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.flows import build_router
-from bot.flows.refer import as_int, previous_term_start, read_date, read_text
+from bot.flows.referrals import as_int, previous_term_start, read_date, read_text
 from bot.rules.policy import Actor, may_decide_referral, may_view_referral
 from bot.turn.core import InboundKind
 from cards.verbs import Verb

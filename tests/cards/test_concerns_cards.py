@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from cards.common import card
-from cards.concern import approval_card, concern_action, concern_form, status_card
+from cards.concerns import approval_card, concern_action, concern_form, status_card
 from storage.queries.concerns import ConcernView
 from storage.queries.register import NeedOption
 from tests.support.node import validate_cards
