@@ -251,7 +251,7 @@ async def test_the_seam_turns_sdk_errors_into_send_failed(bot: BotUnderTest) -> 
     with pytest.raises(SendFailed) as refused:
         await seam.send_proactive(address, Message(text="x"))
     assert (refused.value.status, refused.value.retry_after) == (503, "Mon, 30 Nov 2026 08:00:45 GMT")
-    # One request only: the SDK's own retries are off for proactive sends.
+    # One request only: the seam never retries a proactive send (the dispatcher decides).
     assert len(bot.connector.messages()) == 1
     nobody = ConversationAddress("t1", "msteams", "http://127.0.0.1:9/", "a:conv-x", "28:bot", "29:user")
     started = time.monotonic()
