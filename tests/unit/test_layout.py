@@ -133,3 +133,24 @@ def test_every_part_of_bot_and_every_top_level_folder_is_in_the_readme_map() -> 
         "manifest/",
     }
     assert not expected - listed, f"missing from the README's map: {sorted(expected - listed)}"
+
+
+def test_every_section_of_docs_design_that_is_cited_exists() -> None:
+    headings = {
+        line.lstrip("#").strip()
+        for line in (ROOT / "docs" / "design.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    }
+    cited: dict[str, str] = {}
+    sources = [ROOT / "README.md", ROOT / "app.py"]
+    sources += [
+        p for folder in ("bot", "cards", "storage", "tests", "docs") for p in (ROOT / folder).rglob("*.py")
+    ]
+    sources += list((ROOT / "docs").glob("*.md"))
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        for name in re.findall(r'docs/design\.md[,:]? "([^"\n]+)"', text):
+            cited[name] = str(source.relative_to(ROOT))
+    assert cited, "nothing cites docs/design.md by section: the pattern is wrong"
+    missing = {name: where for name, where in cited.items() if name not in headings}
+    assert not missing, f"cited sections missing from docs/design.md: {missing}"
