@@ -375,10 +375,17 @@ class Chat {
     if (full) {
       await this.page.screenshot({ path: file, animations: 'disabled' });
     } else {
+      // A card taller than the window is photographed under the page's fixed header: grow the window.
       const target = card || this.card();
+      const size = this.page.viewportSize();
+      const box = await target.boundingBox();
+      if (box && box.height + 200 > size.height) {
+        await this.page.setViewportSize({ width: size.width, height: Math.ceil(box.height) + 200 });
+      }
       await target.scrollIntoViewIfNeeded();
       await this.settle();
       await target.screenshot({ path: file, animations: 'disabled' });
+      await this.page.setViewportSize(size);
     }
     return file;
   }
