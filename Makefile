@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit node bench package clean
+.PHONY: run test lint typecheck unit node e2e-setup e2e screenshots bench package clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "senbot needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -22,7 +22,7 @@ run: $(STAMP)
 	$(BIN)/python app.py
 
 ## test: lint, type-check and the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
-test: $(STAMP) node lint typecheck unit
+test: $(STAMP) node e2e-setup lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,6 +44,26 @@ node:
 		echo "*** Install Node.js 20.19+ to run them (CI requires them).                        ***"; \
 	fi
 
+# The end-to-end suite (tests/e2e) drives the bot in Microsoft 365 Agents Playground in Debian's Chromium.
+e2e-setup:
+	@if command -v npm >/dev/null 2>&1 && [ -x /usr/bin/chromium ]; then \
+		cd tests/e2e && npm ci --silent --no-audit --no-fund; \
+	else \
+		echo "********************************************************************************"; \
+		echo "*** Chromium (/usr/bin/chromium) or Node.js not found: the end-to-end tests  ***"; \
+		echo "*** in the Agents Playground will be SKIPPED. apt-get install chromium nodejs ***"; \
+		echo "*** npm to run them (CI requires them).                                      ***"; \
+		echo "********************************************************************************"; \
+	fi
+
+## e2e: only the end-to-end suite in the Agents Playground (prints click-to-card timings)
+e2e: $(STAMP) e2e-setup
+	$(BIN)/python -m pytest tests/e2e
+
+## screenshots: the README's pictures, taken by the end-to-end suite, into docs/screenshots/
+screenshots: $(STAMP) e2e-setup
+	E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/e2e
+
 ## bench: the load benchmarks (prints figures; see README)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.messages
@@ -53,4 +73,4 @@ package: $(STAMP) node
 	$(BIN)/senbot package --out senbot-teams.zip
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/node/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/node/node_modules tests/e2e/node_modules build/e2e

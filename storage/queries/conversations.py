@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationRef, Staff
@@ -55,7 +56,13 @@ async def remember(
         "updated_at": now,
     }
     if not known.exists:
-        await session.execute(insert(ConversationRef).values(staff_id=staff_id, **values))
+        # An upsert, not an insert: a person's first contact brings installationUpdate and
+        # conversationUpdate at the same moment, and both turns find nothing stored.
+        upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        stmt = upsert(ConversationRef).values(staff_id=staff_id, **values)
+        await session.execute(
+            stmt.on_conflict_do_update(index_elements=[ConversationRef.staff_id], set_=values)
+        )
     elif (known.service_url, known.conversation_id, known.bot_id, known.user_id, known.tenant_id) != (
         service_url,
         conversation_id,

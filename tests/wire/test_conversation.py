@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
 from cards import texts
@@ -207,3 +209,23 @@ async def test_a_card_update_goes_to_the_clicked_message(bot: BotUnderTest) -> N
     assert update.path.endswith("/activities/card-42")
     assert update.body["id"] == "card-42" and update.cards[0]["version"] == "1.5"
     assert update.authorization == f"Bearer {OUTGOING_TOKEN}"
+
+
+async def test_first_contact_install_and_conversation_update_together_store_one_reference(
+    bot: BotUnderTest,
+) -> None:
+    # Teams (and the Agents Playground) send installationUpdate and conversationUpdate at the same moment
+    # when someone first opens the chat: both turns find no stored reference and both write one.
+    installation = act.base("installationUpdate", bot.service_url)
+    installation["action"] = "add"
+    results = await asyncio.gather(
+        bot.post(installation), bot.post(act.installed(bot.service_url)), bot.post(installation)
+    )
+    assert [status for status, _ in results] == [201, 201, 201]
+    [welcome] = bot.connector.messages()
+    assert texts.WELCOME_TITLE in card_texts(welcome.cards[0])
+    async with bot.sessions() as session:
+        refs = (await session.execute(select(ConversationRef))).scalars().all()
+    assert [(r.conversation_id, r.service_url) for r in refs] == [
+        (f"a:1{act.SENCO.aad_object_id.replace('-', '')}", bot.service_url)
+    ]
