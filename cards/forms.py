@@ -9,18 +9,43 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from microsoft_teams.cards.core import (
+    CardElement,
+    Choice,
+    ChoiceSetInput,
+    DateInput,
+    NumberInput,
+    TextBlock,
+    TextInput,
+    ToggleInput,
+)
+
 from cards import texts
 from cards.common import Card, card, paragraph, submit, title
 from cards.verbs import Verb
 from storage.queries.pupils import PupilRow
 
-
-def field_error(message: str) -> Card:
-    return {"type": "TextBlock", "text": message, "color": "Attention", "wrap": True, "spacing": "None"}
+Input = TextInput | DateInput | NumberInput | ChoiceSetInput | ToggleInput
 
 
-def banner(message: str, *, good: bool = False) -> Card:
+def field_error(message: str) -> TextBlock:
+    return TextBlock(text=message, color="Attention", wrap=True, spacing="None")
+
+
+def banner(message: str, *, good: bool = False) -> TextBlock:
     return paragraph(message, color="Good" if good else "Attention")
+
+
+def _with_error(element: Input, errors: Mapping[str, str] | None) -> list[CardElement]:
+    message = errors.get(element.id or "") if errors else None
+    if message is None:
+        return [element]
+    return [element, field_error(message)]
+
+
+def choices(options: Iterable[tuple[str, str]]) -> list[Choice]:
+    """ChoiceSet choices from (value, title) pairs."""
+    return [Choice(title=t, value=v) for v, t in options]
 
 
 def text_input(
@@ -32,25 +57,22 @@ def text_input(
     multiline: bool = False,
     placeholder: str | None = None,
     errors: Mapping[str, str] | None = None,
-) -> list[Card]:
-    element: Card = {
-        "type": "Input.Text",
-        "id": name,
-        "label": label,
-        "value": value,
-        "maxLength": max_length,
-        "isMultiline": multiline,
-    }
-    if placeholder:
-        element["placeholder"] = placeholder
-    return _with_error(element, name, errors)
+) -> list[CardElement]:
+    element = TextInput(
+        id=name,
+        label=label,
+        value=value,
+        max_length=max_length,
+        is_multiline=multiline,
+        placeholder=placeholder or None,
+    )
+    return _with_error(element, errors)
 
 
 def date_input(
     name: str, label: str, value: str = "", *, errors: Mapping[str, str] | None = None
-) -> list[Card]:
-    element: Card = {"type": "Input.Date", "id": name, "label": label, "value": value}
-    return _with_error(element, name, errors)
+) -> list[CardElement]:
+    return _with_error(DateInput(id=name, label=label, value=value), errors)
 
 
 def choice_input(
@@ -62,23 +84,16 @@ def choice_input(
     multi: bool = False,
     expanded: bool = False,
     errors: Mapping[str, str] | None = None,
-) -> list[Card]:
-    element: Card = {
-        "type": "Input.ChoiceSet",
-        "id": name,
-        "label": label,
-        "choices": [{"title": t, "value": v} for v, t in options],
-        "value": value,
-        "isMultiSelect": multi,
-        "style": "expanded" if expanded else "compact",
-    }
-    return _with_error(element, name, errors)
-
-
-def _with_error(element: Card, name: str, errors: Mapping[str, str] | None) -> list[Card]:
-    if errors and name in errors:
-        return [element, field_error(errors[name])]
-    return [element]
+) -> list[CardElement]:
+    element = ChoiceSetInput(
+        id=name,
+        label=label,
+        choices=choices(options),
+        value=value,
+        is_multi_select=multi,
+        style="expanded" if expanded else "compact",
+    )
+    return _with_error(element, errors)
 
 
 def pupil_picker(text: str, found: Sequence[PupilRow], verb: Verb) -> Card:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from microsoft_teams.cards.core import Action, CardElement
+
 from cards import texts
 from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
@@ -36,10 +38,10 @@ def plan_card(
     message: str | None = None,
     good: bool = False,
 ) -> Card:
-    body: list[Card] = [title(texts.PLAN_TITLE.format(name=name))]
+    body: list[CardElement] = [title(texts.PLAN_TITLE.format(name=name))]
     if message:
         body.append(banner(message, good=good))
-    actions: list[Card] = []
+    actions: list[Action] = []
     if plan is None:
         body.append(paragraph(texts.PLAN_NONE))
         if can_edit:
@@ -99,7 +101,7 @@ def plan_form_card(
         )
     else:
         v = {"review_on": default_review_on}
-    body: list[Card] = [title(texts.PLAN_FORM_TITLE.format(name=name))]
+    body: list[CardElement] = [title(texts.PLAN_FORM_TITLE.format(name=name))]
     if message:
         body.append(banner(message))
     body.append(paragraph(texts.PLAN_FORM_HINT, subtle=True))

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from microsoft_teams.cards.core import CardElement
+
 from cards import texts
 from cards.common import Card, card, facts, heading, paragraph, title
 
@@ -50,7 +52,7 @@ def _new(flag: bool) -> str:
     return texts.REMINDER_NEW if flag else ""
 
 
-def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[Card]:
+def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[CardElement]:
     if not lines:
         return []
     shown = lines[:cap]
@@ -69,7 +71,7 @@ def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[C
     return body
 
 
-def _referral_section(label: str, lines: Sequence[ReferralLine], cap: int) -> list[Card]:
+def _referral_section(label: str, lines: Sequence[ReferralLine], cap: int) -> list[CardElement]:
     if not lines:
         return []
     body = [
@@ -100,7 +102,7 @@ class ParentTaskLine:
     new: bool
 
 
-def _parent_section(lines: Sequence[ParentTaskLine], cap: int) -> list[Card]:
+def _parent_section(lines: Sequence[ParentTaskLine], cap: int) -> list[CardElement]:
     if not lines:
         return []
     body = [
@@ -136,7 +138,7 @@ def reminder_card(
     cap: int = DEFAULT_CAP,
 ) -> Card:
     """The SENCO's whole-school card (with stalled referrals) or a teacher's card for their pupils."""
-    body: list[Card] = [
+    body: list[CardElement] = [
         title(texts.REMINDER_SENCO_TITLE if for_senco else texts.REMINDER_TEACHER_TITLE),
         paragraph(texts.REMINDER_INTRO.format(date=_day(today)), subtle=True),
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from microsoft_teams.cards.core import CardElement, Container
+
 from cards import texts
 from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
@@ -53,7 +55,7 @@ def review_form_card(
     message: str | None = None,
 ) -> Card:
     v = dict(values or {"held_on": today.isoformat(), "next_due_on": default_next_due.isoformat()})
-    body: list[Card] = [title(texts.REVIEW_FORM_TITLE.format(name=name))]
+    body: list[CardElement] = [title(texts.REVIEW_FORM_TITLE.format(name=name))]
     if message:
         body.append(banner(message))
     body.append(
@@ -111,7 +113,7 @@ def next_cycle_card(
     *, pupil_id: int, name: str, plan: PlanView, results: Mapping[int, str], message: str
 ) -> Card:
     """After a review: choose the outcomes that carry on (not met and partly met are chosen already)."""
-    body: list[Card] = [
+    body: list[CardElement] = [
         title(texts.REVIEW_FORM_TITLE.format(name=name)),
         banner(message, good=True),
         heading(texts.NEXT_CYCLE_HEADING),
@@ -139,14 +141,12 @@ def next_cycle_card(
     )
 
 
-def _due_line(row: DueRow, can_record: bool) -> Card:
+def _due_line(row: DueRow, can_record: bool) -> Container:
     line = texts.REVIEWS_LINE.format(
         name=row.name, class_name=row.class_name or "\u2014", due_on=row.due_on.isoformat()
     )
-    block: Card = {"type": "Container", "items": [paragraph(line)]}
-    if can_record:
-        block["selectAction"] = submit(row.name, Verb.REVIEW_START, {"pupil_id": row.pupil_id})
-    return block
+    select = submit(row.name, Verb.REVIEW_START, {"pupil_id": row.pupil_id}) if can_record else None
+    return Container(items=[paragraph(line)], select_action=select)
 
 
 def reviews_card(
@@ -159,7 +159,7 @@ def reviews_card(
     can_record: bool,
     max_parent_rows: int = 100,
 ) -> Card:
-    body: list[Card] = [title(texts.REVIEWS_TITLE)]
+    body: list[CardElement] = [title(texts.REVIEWS_TITLE)]
     overdue = [r for r in due if r.due_on < today]
     soon = [r for r in due if r.due_on >= today]
     if not due:

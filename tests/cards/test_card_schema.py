@@ -33,7 +33,7 @@ def test_every_card_is_valid_adaptive_card_1_5() -> None:
 
 def test_the_validator_catches_a_broken_card() -> None:
     # Proof that the check above can fail: an unknown element and an input without an id.
-    broken = card([{"type": "NoSuchElement"}, {"type": "Input.Text"}])
+    broken = {**card([]), "body": [{"type": "NoSuchElement"}, {"type": "Input.Text"}]}
     errors = validate_cards({"broken": broken})
     assert "broken" in errors and len(errors["broken"]) >= 2
 

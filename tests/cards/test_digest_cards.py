@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from cards import texts
+from cards.common import to_json
 from cards.digest import MAX_NAMES, MAX_PROVISIONS, MAX_SCHOOLS, digest_card, hours_chart, trust_digest_card
 from storage.queries.digest import (
     AreaCount,
@@ -91,7 +92,7 @@ def test_every_digest_card_is_valid_adaptive_card_1_5() -> None:
 
 def test_the_chart_without_its_fallback_is_refused() -> None:
     # Proof the check above can fail: Teams-only Chart.* must carry a fallback.
-    chart = hours_chart(full_digest().hours_by_week)
+    chart = to_json(hours_chart(full_digest().hours_by_week))
     del chart["fallback"]
     bare = {"type": "AdaptiveCard", "version": "1.5", "body": [chart]}
     assert "bare" in validate_cards({"bare": bare})
@@ -99,7 +100,7 @@ def test_the_chart_without_its_fallback_is_refused() -> None:
 
 def test_the_chart_has_a_text_fallback_with_the_same_numbers() -> None:
     d = full_digest()
-    chart = hours_chart(d.hours_by_week)
+    chart = to_json(hours_chart(d.hours_by_week))
     assert chart["type"] == "Chart.VerticalBar" and len(chart["data"]) == 8
     fallback = card_texts(chart["fallback"])
     for w in d.hours_by_week:

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from cards import texts
+from cards.common import to_json
 from cards.referrals import (
     Choice,
     approval_card,
@@ -181,5 +182,5 @@ def test_approval_card_uses_universal_actions_with_refresh() -> None:
 
 
 def test_refer_action_is_a_button_for_other_cards() -> None:
-    action = refer_action(3)
-    assert action["data"] == {"verb": Verb.REFER_OPEN.value, "pupil": 3}
+    action = to_json(refer_action(3))
+    assert action["type"] == "Action.Submit" and action["data"] == {"verb": Verb.REFER_OPEN.value, "pupil": 3}
