@@ -1,4 +1,4 @@
-"""Form parts shared by the register, plan and review cards: inputs with the server's error beside them.
+"""Form parts shared by every form card: inputs with the server's error beside them.
 
 Why: a person-fixable problem comes back as the same form with the message on the field and the
 person's input kept (bot.turn.core.UserError), so every form builds its inputs the same way.
@@ -36,10 +36,13 @@ def banner(message: str, *, good: bool = False) -> TextBlock:
     return paragraph(message, color="Good" if good else "Attention")
 
 
-def _with_error(element: Input, errors: Mapping[str, str] | None) -> list[CardElement]:
+def field(element: Input, errors: Mapping[str, str] | None = None) -> list[CardElement]:
+    """The one way a form shows an input: when the server refused its value, the message goes right under
+    it (a red TextBlock) and into the input's errorMessage (shown when a client checks the field itself)."""
     message = errors.get(element.id or "") if errors else None
     if message is None:
         return [element]
+    element.error_message = message
     return [element, field_error(message)]
 
 
@@ -66,13 +69,13 @@ def text_input(
         is_multiline=multiline,
         placeholder=placeholder or None,
     )
-    return _with_error(element, errors)
+    return field(element, errors)
 
 
 def date_input(
     name: str, label: str, value: str = "", *, errors: Mapping[str, str] | None = None
 ) -> list[CardElement]:
-    return _with_error(DateInput(id=name, label=label, value=value), errors)
+    return field(DateInput(id=name, label=label, value=value), errors)
 
 
 def choice_input(
@@ -93,7 +96,7 @@ def choice_input(
         is_multi_select=multi,
         style="expanded" if expanded else "compact",
     )
-    return _with_error(element, errors)
+    return field(element, errors)
 
 
 def pupil_picker(text: str, found: Sequence[PupilRow], verb: Verb) -> Card:

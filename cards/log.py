@@ -1,7 +1,7 @@
 """The log card (one session for one pupil or a group), its confirmation, and the history list.
 
 The form keeps whatever the person typed: on an error the same card comes back with the values they
-submitted and the message right under the field concerned (a red TextBlock, and the input's errorMessage).
+submitted and the message right under the field concerned (cards.forms.field).
 The idempotency key is put in the submit action's data when the card is built, so every delivery of
 this card (double click, retry, a second device) names the same session.
 """
@@ -21,13 +21,12 @@ from microsoft_teams.cards.core import (
     DateInput,
     NumberInput,
     SubmitAction,
-    TextBlock,
     TextInput,
 )
 
 from cards import texts
 from cards.common import MAX_TEXT, SUBMISSION, Card, card, facts, heading, paragraph, submit, title
-from cards.forms import Input
+from cards.forms import Input, field
 from cards.verbs import Verb
 from storage.queries.log import HistoryRow, SessionView
 
@@ -80,18 +79,6 @@ def money(pence: int) -> str:
 
 def day(date: dt.date) -> str:
     return f"{date:%a} {date.day} {date:%b %Y}"
-
-
-def _error_block(message: str) -> TextBlock:
-    return TextBlock(text=message, wrap=True, color="Attention", spacing="None")
-
-
-def _with_error(inp: Input, errors: Mapping[str, str]) -> list[CardElement]:
-    message = errors.get(inp.id or "")
-    if message is None:
-        return [inp]
-    inp.error_message = message
-    return [inp, _error_block(message)]
 
 
 def log_form_card(
@@ -172,7 +159,7 @@ def log_form_card(
         ),
     ]
     for inp in inputs:
-        body.extend(_with_error(inp, errors))
+        body.extend(field(inp, errors))
     return card(
         body, [submit(texts.LOG_SUBMIT_BUTTON, Verb.LOG_SUBMIT, {SUBMISSION: form.key}, style="positive")]
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from microsoft_teams.cards.core import ActionSet, CardElement, TextBlock, TextInput
+from microsoft_teams.cards.core import ActionSet, CardElement, TextInput
 
 from cards import texts
 from cards.common import Card, card, heading, paragraph, submit, title
+from cards.forms import field
 from cards.log import money
 from cards.verbs import Verb
 from storage.queries.log import ProvisionRow
@@ -90,12 +91,6 @@ def provision_form_card(form: ProvisionForm, errors: Mapping[str, str] | None = 
     if errors:
         body.append(paragraph(texts.LOG_FIX_BELOW, color="Attention"))
     for inp in inputs:
-        message = errors.get(inp.id or "")
-        if message is None:
-            body.append(inp)
-        else:
-            inp.error_message = message
-            body.append(inp)
-            body.append(TextBlock(text=message, wrap=True, color="Attention", spacing="None"))
+        body.extend(field(inp, errors))
     data = {} if form.provision_id is None else {"provision": form.provision_id}
     return card(body, [submit(texts.PROVISIONS_SAVE, Verb.PROVISION_SAVE, data, style="positive")])

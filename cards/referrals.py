@@ -45,7 +45,7 @@ from cards.common import (
     submit,
     title,
 )
-from cards.forms import Input, choices
+from cards.forms import banner, choices, field
 from cards.verbs import Verb
 from storage.models import ReferralStatus, Urgency
 from storage.queries.referrals import EventRow, ListRow, ReferralView, ServiceRow
@@ -78,35 +78,31 @@ def moment(value: dt.datetime | None) -> str:
     return "" if value is None else value.astimezone(LONDON).strftime("%d %b %Y at %H:%M").lstrip("0")
 
 
-def _error(text: str | None) -> list[CardElement]:
-    return [paragraph(text, color="Attention")] if text else []
+def _banner(text: str | None) -> list[CardElement]:
+    return [banner(text)] if text else []
 
 
-def _value(values: Mapping[str, Any], field: str) -> str | None:
-    value = values.get(field)
+def _value(values: Mapping[str, Any], name: str) -> str | None:
+    value = values.get(name)
     return value if isinstance(value, str) and value else None
 
 
-def _number(values: Mapping[str, Any], field: str) -> float | None:
+def _number(values: Mapping[str, Any], name: str) -> float | None:
     try:
-        return float(values[field])
+        return float(values[name])
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _field(element: Input, errors: Mapping[str, str]) -> list[CardElement]:
-    return [element, *_error(errors.get(element.id or ""))]
 
 
 def _choices(options: Sequence[Choice]) -> list[CardChoice]:
     return choices((c.value, c.title) for c in options)
 
 
-def _long_text(field: str, label: str, values: Mapping[str, Any], *, required: bool = False) -> TextInput:
+def _long_text(name: str, label: str, values: Mapping[str, Any], *, required: bool = False) -> TextInput:
     return TextInput(
-        id=field,
+        id=name,
         label=label,
-        value=_value(values, field),
+        value=_value(values, name),
         is_multiline=True,
         is_required=True if required else None,
         max_length=MAX_TEXT,
@@ -140,8 +136,8 @@ def refer_form(
     errors = errors or {}
     urgency = [Choice(w, v) for v, w in URGENCY_WORDS.items()]
     body: list[CardElement] = [title(texts.REFER_TITLE), paragraph(texts.REFER_INTRO, subtle=True)]
-    body += _error(message)
-    body += _field(
+    body += _banner(message)
+    body += field(
         ChoiceSetInput(
             id="pupil",
             label="Pupil",
@@ -153,7 +149,7 @@ def refer_form(
         ),
         errors,
     )
-    body += _field(
+    body += field(
         ChoiceSetInput(
             id="service",
             label="Service",
@@ -165,13 +161,13 @@ def refer_form(
         ),
         errors,
     )
-    body += _field(_long_text("concern", "The concern", values, required=True), errors)
+    body += field(_long_text("concern", "The concern", values, required=True), errors)
     if tried_hint:
         body.append(paragraph(tried_hint, subtle=True))
-    body += _field(_long_text("tried", "What has been tried so far", values), errors)
+    body += field(_long_text("tried", "What has been tried so far", values), errors)
     body.append(heading("Parental consent"))
     body.append(paragraph(texts.REFER_CONSENT_WHY, subtle=True))
-    body += _field(
+    body += field(
         DateInput(
             id="consent_on",
             label="Date consent was given",
@@ -181,7 +177,7 @@ def refer_form(
         ),
         errors,
     )
-    body += _field(
+    body += field(
         TextInput(
             id="consent_by",
             label="Who gave consent",
@@ -192,7 +188,7 @@ def refer_form(
         ),
         errors,
     )
-    body += _field(
+    body += field(
         ChoiceSetInput(
             id="urgency",
             label="Urgency",
@@ -204,7 +200,7 @@ def refer_form(
         ),
         errors,
     )
-    body += _field(_long_text("note", "Note (optional)", values), errors)
+    body += field(_long_text("note", "Note (optional)", values), errors)
     return card(body, [submit("Send to the SENCO", Verb.REFER_SUBMIT, {SUBMISSION: key}, style="positive")])
 
 
@@ -293,13 +289,13 @@ def approval_card(
     values = values or {}
     errors = errors or {}
     data = {"referral": view.id, "version": view.version}
-    body: list[CardElement] = [title(texts.APPROVAL_TITLE), *_error(message)]
-    body += _error(errors.get("reason")) + _error(errors.get("question"))
+    body: list[CardElement] = [title(texts.APPROVAL_TITLE), *_banner(message)]
+    body += _banner(errors.get("reason")) + _banner(errors.get("question"))
     body += _summary(view) + _evidence(view)
 
-    def show(label: str, field: str, prompt: str, verb: Verb) -> ShowCardAction:
+    def show(label: str, name: str, prompt: str, verb: Verb) -> ShowCardAction:
         inner = sub_card(
-            _field(_long_text(field, prompt, values, required=True), errors), [execute(label, verb, data)]
+            field(_long_text(name, prompt, values, required=True), errors), [execute(label, verb, data)]
         )
         return ShowCardAction(title=label, card=inner)
 
@@ -329,7 +325,7 @@ def question_card(
         paragraph(texts.QUESTION_INTRO.format(pupil=view.pupil_name, service=view.service)),
         paragraph(f"**{view.info_question or ''}**"),
     ]
-    body += _field(_long_text("answer", texts.ANSWER_LABEL, values, required=True), errors)
+    body += field(_long_text("answer", texts.ANSWER_LABEL, values, required=True), errors)
     return card(
         body,
         [execute(texts.ANSWER_SEND, Verb.REFERRAL_ANSWER, {"referral": view.id, "version": view.version})],
@@ -365,7 +361,7 @@ def progress_card(
     body: list[CardElement] = [title(texts.REFERRAL_STATUS_TITLE.format(id=view.id))]
     if message:
         body.append(paragraph(message, color="Accent"))
-    body += _error(errors.get("_form"))
+    body += _banner(errors.get("_form"))
     body.append(paragraph(f"**{status_line(view)}**"))
     body += _summary(view) + _progress_facts(view) + _evidence(view) + _history(events)
     actions: list[Action] = []
@@ -373,7 +369,7 @@ def progress_card(
     if step is not None:
         body.append(heading(texts.PROGRESS_ACTIONS[step]))
         if step != ReferralStatus.CLOSED.value:
-            body += _field(
+            body += field(
                 DateInput(
                     id="on",
                     label=texts.PROGRESS_DATE,
@@ -391,14 +387,14 @@ def progress_card(
                 min=0,
                 max=104,
             )
-            body += _field(waiting, errors)
+            body += field(waiting, errors)
         if step == ReferralStatus.REPORT_RECEIVED.value:
-            for field, label in (
+            for name, label in (
                 ("summary", texts.PROGRESS_SUMMARY),
                 ("recommendations", texts.PROGRESS_RECOMMENDATIONS),
             ):
-                body += _field(_long_text(field, label, values, required=True), errors)
-        body += _field(_long_text("note", texts.PROGRESS_NOTE, values), errors)
+                body += field(_long_text(name, label, values, required=True), errors)
+        body += field(_long_text("note", texts.PROGRESS_NOTE, values), errors)
         actions.append(
             submit(
                 texts.PROGRESS_ACTIONS[step],
@@ -477,5 +473,5 @@ def services_card(
         is_required=True,
         error_message=texts.FIELD_REQUIRED,
     )
-    body += _field(name, errors or {})
+    body += field(name, errors or {})
     return card(body, [submit(texts.SERVICES_ADD, Verb.SERVICE_ADD)])
