@@ -7,8 +7,10 @@ or a wrong value; `card()` serializes once, and what leaves cards/ is the plain 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from microsoft_teams.cards.core import (
     Action,
@@ -36,6 +38,27 @@ SUBMISSION = "submission"
 # where Teams documents "Full".
 _ENVELOPE: Card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json"}
 _TEAMS: Card = {"width": "Full"}
+# Times are shown as the school lives them.
+LONDON = ZoneInfo("Europe/London")
+
+
+# Dates for people, one form each everywhere a card shows one (input values and action data stay ISO,
+# which is what Input.Date reads and writes).
+def day(value: dt.date) -> str:
+    """A day: "Fri 27 Nov 2026"."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def week(any_day: dt.date) -> str:
+    """The week a day falls in, by its Monday: "w/c 30 Nov 2026"."""
+    monday = any_day - dt.timedelta(days=any_day.weekday())
+    return f"w/c {monday.day} {monday:%b %Y}"
+
+
+def moment(value: dt.datetime) -> str:
+    """A moment, in London time: "Fri 27 Nov 2026 at 10:00"."""
+    local = value.astimezone(LONDON)
+    return f"{day(local.date())} at {local:%H:%M}"
 
 
 def card(

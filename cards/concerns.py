@@ -18,9 +18,11 @@ from cards.common import (
     SUBMISSION,
     Card,
     card,
+    day,
     execute,
     facts,
     heading,
+    moment,
     paragraph,
     refresh_block,
     sub_card,
@@ -28,7 +30,6 @@ from cards.common import (
     title,
 )
 from cards.forms import banner, choice_input, date_input, text_input
-from cards.referrals import day, moment
 from cards.register import NO_NEED, REASON_LIMIT
 from cards.verbs import Verb
 from storage.models import ConcernStatus

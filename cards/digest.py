@@ -22,17 +22,13 @@ from microsoft_teams.cards.core import (
 )
 
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, title
+from cards.common import Card, card, day, facts, heading, paragraph, title, week
 from storage.queries.digest import CostLine, Digest, IsoWeek, WeekHours
 
 MAX_PROVISIONS = 12
 MAX_NAMES = 20
 MAX_SCHOOLS = 100
 MAX_NAME = 60
-
-
-def _day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def _hours(minutes: int) -> str:
@@ -52,10 +48,8 @@ def _cut(name: str) -> str:
     return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
 
 
-def _week_line(week: IsoWeek) -> TextBlock:
-    return paragraph(
-        texts.DIGEST_WEEK.format(label=week.label, start=_day(week.start), end=_day(week.end)), subtle=True
-    )
+def _week_line(iso: IsoWeek) -> TextBlock:
+    return paragraph(texts.DIGEST_WEEK.format(week=week(iso.start), end=day(iso.end)), subtle=True)
 
 
 def digest_card(
@@ -75,7 +69,7 @@ def digest_card(
         _week_line(d.week),
     ]
     if as_of < d.week.end:
-        body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=_day(as_of)), subtle=True))
+        body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=day(as_of)), subtle=True))
     if classes_only:
         body.append(paragraph(texts.DIGEST_CLASSES_ONLY, subtle=True))
     if d.is_empty:
@@ -132,13 +126,12 @@ def hours_chart(weeks: Sequence[WeekHours]) -> VerticalBarChart:
         x_axis_title="Week",
         y_axis_title="Pupil-hours",
         data=[
-            VerticalBarChartDataValue(x=f"W{w.week.week:02d}", y=round(w.pupil_minutes / 60, 1))
-            for w in weeks
+            VerticalBarChartDataValue(x=week(w.week.start), y=round(w.pupil_minutes / 60, 1)) for w in weeks
         ],
         fallback=Container(
             items=[
                 paragraph(texts.DIGEST_CHART_TITLE, subtle=True),
-                facts((w.week.label, _hours(w.pupil_minutes)) for w in weeks),
+                facts((week(w.week.start), _hours(w.pupil_minutes)) for w in weeks),
             ]
         ),
     )
@@ -203,7 +196,7 @@ def _money_section(
         heading(texts.DIGEST_MONEY),
         facts(
             [
-                (texts.DIGEST_MONEY_SPENT.format(fy_start=_day(m.fy_start)), spent),
+                (texts.DIGEST_MONEY_SPENT.format(fy_start=day(m.fy_start)), spent),
                 (texts.DIGEST_MONEY_BUDGET, budget),
                 (texts.DIGEST_MONEY_AT_80.format(threshold=threshold), str(m.at_80)),
                 (texts.DIGEST_MONEY_AT_100.format(threshold=threshold), str(m.at_100)),
@@ -224,7 +217,7 @@ def trust_digest_card(digests: Sequence[Digest], week: IsoWeek, *, as_of: dt.dat
     """Every school of a trust, one line each, and the totals; no pupil is named."""
     body: list[CardElement] = [title(texts.DIGEST_TRUST_TITLE), _week_line(week)]
     if as_of < week.end:
-        body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=_day(as_of)), subtle=True))
+        body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=day(as_of)), subtle=True))
     if not digests:
         body.append(paragraph(texts.DIGEST_NO_TRUST_SCHOOLS))
         return card(body)
@@ -235,7 +228,7 @@ def trust_digest_card(digests: Sequence[Digest], week: IsoWeek, *, as_of: dt.dat
     body.append(heading(texts.DIGEST_TRUST_TOTALS))
     body.append(paragraph(texts.DIGEST_TRUST_SCHOOL_LINE.format(**totals)))
     spent = sum(d.money.spent_pence for d in digests if d.money)
-    body.append(facts([(texts.DIGEST_MONEY_SPENT.format(fy_start=_day(_fy(digests))), _money(spent))]))
+    body.append(facts([(texts.DIGEST_MONEY_SPENT.format(fy_start=day(_fy(digests))), _money(spent))]))
     body.append(hours_chart(_trust_hours(digests)))
     shown = digests[:MAX_SCHOOLS]
     for d in shown:

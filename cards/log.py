@@ -26,6 +26,9 @@ from microsoft_teams.cards.core import (
 
 from cards import texts
 from cards.common import MAX_TEXT, SUBMISSION, Card, card, facts, heading, paragraph, submit, title
+
+# Re-exported: bot/flows/parents.py words its messages with the cards' day format.
+from cards.common import day as day  # noqa: PLC0414 (explicit re-export for mypy)
 from cards.forms import Input, field
 from cards.verbs import Verb
 from storage.queries.log import HistoryRow, SessionView
@@ -75,10 +78,6 @@ class LogForm:
 
 def money(pence: int) -> str:
     return f"\u00a3{pence // 100:,}.{pence % 100:02d}"
-
-
-def day(date: dt.date) -> str:
-    return f"{date:%a} {date.day} {date:%b %Y}"
 
 
 def log_form_card(

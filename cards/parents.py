@@ -8,9 +8,8 @@ from collections.abc import Mapping, Sequence
 from microsoft_teams.cards.core import ActionSet, CardElement, Column, ColumnSet
 
 from cards import texts
-from cards.common import Card, card, paragraph, submit, title
+from cards.common import Card, card, day, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input
-from cards.log import day
 from cards.verbs import Verb
 from storage.queries.parents import TaskRow
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from microsoft_teams.cards.core import Action, CardElement
 
 from cards import texts
-from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, day, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
 from cards.verbs import Verb
 from storage.queries.plans import PlanView
@@ -49,9 +49,7 @@ def plan_card(
         return card(body, actions)
     body.append(
         paragraph(
-            texts.PLAN_SUMMARY.format(
-                cycle=plan.cycle, status=plan.status, review_on=plan.review_on.isoformat()
-            ),
+            texts.PLAN_SUMMARY.format(cycle=plan.cycle, status=plan.status, review_on=day(plan.review_on)),
             subtle=True,
         )
     )

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from microsoft_teams.cards.core import ActionSet, CardElement
 
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, submit, title
+from cards.common import Card, card, day, facts, heading, paragraph, submit, title
 from cards.concerns import concern_action
-from cards.log import day, log_button, money
+from cards.log import log_button, money
 from cards.parents import task_line, task_rows
 from cards.verbs import Verb
 from storage.queries.parents import TaskRow

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from microsoft_teams.cards.core import (
     Action,
@@ -39,18 +38,21 @@ from cards.common import (
     execute,
     facts,
     heading,
+    moment,
     paragraph,
     refresh_block,
     sub_card,
     submit,
     title,
 )
+
+# Re-exported: bot/flows/referrals.py words its messages with the cards' day format.
+from cards.common import day as day  # noqa: PLC0414 (explicit re-export for mypy)
 from cards.forms import banner, choices, field
 from cards.verbs import Verb
 from storage.models import ReferralStatus, Urgency
 from storage.queries.referrals import EventRow, ListRow, ReferralView, ServiceRow
 
-LONDON = ZoneInfo("Europe/London")
 MAX_NAME = 200
 MAX_SERVICE = 120
 URGENCY_WORDS = {Urgency.ROUTINE.value: "Routine", Urgency.SOON.value: "Soon", Urgency.URGENT.value: "Urgent"}
@@ -68,14 +70,6 @@ NEXT_STEP = {
 class Choice:
     title: str
     value: str
-
-
-def day(value: dt.date | None) -> str:
-    return "" if value is None else value.strftime("%d %b %Y").lstrip("0")
-
-
-def moment(value: dt.datetime | None) -> str:
-    return "" if value is None else value.astimezone(LONDON).strftime("%d %b %Y at %H:%M").lstrip("0")
 
 
 def _banner(text: str | None) -> list[CardElement]:

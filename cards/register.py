@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from microsoft_teams.cards.core import Action, CardElement, Container, TextBlock
 
 from cards import texts
-from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, day, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, text_input
 from cards.verbs import Verb
 from storage.queries.register import CurrentEntry, HistoryRow, NeedOption, RegisterCounts, RegisterRow
@@ -86,9 +86,7 @@ def register_pupil_card(
             need_names.get(current.need1 or "", current.need1),
             need_names.get(current.need2 or "", current.need2),
         )
-        body.append(
-            paragraph(texts.REGISTER_CURRENT.format(since=current.started_on.isoformat(), status=status))
-        )
+        body.append(paragraph(texts.REGISTER_CURRENT.format(since=day(current.started_on), status=status)))
         body.append(facts([("Needs", needs)]))
     actions: list[Action] = [submit(texts.REGISTER_HISTORY, Verb.REGISTER_HISTORY, {"pupil_id": pupil_id})]
     if not can_change:
@@ -150,8 +148,8 @@ def register_history_card(
         body.append(
             paragraph(
                 texts.REGISTER_HISTORY_LINE.format(
-                    started=r.started_on.isoformat(),
-                    ended=r.ended_on.isoformat() if r.ended_on else "now",
+                    started=day(r.started_on),
+                    ended=day(r.ended_on) if r.ended_on else "now",
                     status=status,
                     by=r.by or "\u2014",
                     reason=r.reason,

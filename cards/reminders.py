@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from microsoft_teams.cards.core import CardElement
 
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, title
+from cards.common import Card, card, day, facts, heading, paragraph, title
 
 DEFAULT_CAP = 30
 
@@ -34,10 +34,6 @@ class ReferralLine:
     status: str
     since: dt.date
     new: bool
-
-
-def _day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 def _year(year_group: int) -> str:
@@ -61,7 +57,7 @@ def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[C
         facts(
             (
                 f"{line.pupil_name} ({_year(line.year_group)})",
-                texts.REMINDER_REVIEW_LINE.format(due=_day(line.due_on), new=_new(line.new)),
+                texts.REMINDER_REVIEW_LINE.format(due=day(line.due_on), new=_new(line.new)),
             )
             for line in shown
         ),
@@ -82,7 +78,7 @@ def _referral_section(label: str, lines: Sequence[ReferralLine], cap: int) -> li
                 texts.REMINDER_REFERRAL_LINE.format(
                     service=line.service,
                     status=line.status.replace("_", " "),
-                    since=_day(line.since),
+                    since=day(line.since),
                     new=_new(line.new),
                 ),
             )
@@ -112,7 +108,7 @@ def _parent_section(lines: Sequence[ParentTaskLine], cap: int) -> list[CardEleme
                 line.pupil_name,
                 texts.REMINDER_PARENT_LINE.format(
                     what=texts.PARENT_TASK_WORDS.get(line.kind, line.kind),
-                    due=_day(line.due_on),
+                    due=day(line.due_on),
                     new=_new(line.new),
                 ),
             )
@@ -140,7 +136,7 @@ def reminder_card(
     """The SENCO's whole-school card (with stalled referrals) or a teacher's card for their pupils."""
     body: list[CardElement] = [
         title(texts.REMINDER_SENCO_TITLE if for_senco else texts.REMINDER_TEACHER_TITLE),
-        paragraph(texts.REMINDER_INTRO.format(date=_day(today)), subtle=True),
+        paragraph(texts.REMINDER_INTRO.format(date=day(today)), subtle=True),
     ]
     body += _review_section(texts.REMINDER_OVERDUE.format(count=len(overdue)), overdue, cap)
     body += _review_section(texts.REMINDER_DUE_TODAY.format(count=len(due_today)), due_today, cap)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from microsoft_teams.cards.core import CardElement, Container
 
 from cards import texts
-from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, day, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
 from cards.verbs import Verb
 from storage.queries.plans import PlanView
@@ -58,9 +58,7 @@ def review_form_card(
     body: list[CardElement] = [title(texts.REVIEW_FORM_TITLE.format(name=name))]
     if message:
         body.append(banner(message))
-    body.append(
-        paragraph(texts.REVIEW_FORM_HINT.format(cycle=plan.cycle, due_on=due_on.isoformat()), subtle=True)
-    )
+    body.append(paragraph(texts.REVIEW_FORM_HINT.format(cycle=plan.cycle, due_on=day(due_on)), subtle=True))
     body += date_input("held_on", "Held on", v.get("held_on", ""), errors=errors)
     body += choice_input(
         "parent_attended",
@@ -143,7 +141,7 @@ def next_cycle_card(
 
 def _due_line(row: DueRow, can_record: bool) -> Container:
     line = texts.REVIEWS_LINE.format(
-        name=row.name, class_name=row.class_name or "\u2014", due_on=row.due_on.isoformat()
+        name=row.name, class_name=row.class_name or "\u2014", due_on=day(row.due_on)
     )
     select = submit(row.name, Verb.REVIEW_START, {"pupil_id": row.pupil_id}) if can_record else None
     return Container(items=[paragraph(line)], select_action=select)
@@ -173,7 +171,7 @@ def reviews_card(
     if total > len(due):
         body.append(paragraph(texts.REVIEWS_MORE.format(count=total - len(due)), subtle=True))
     if parents:
-        body.append(heading(texts.REVIEWS_PARENTS.format(since=since.isoformat())))
+        body.append(heading(texts.REVIEWS_PARENTS.format(since=day(since))))
         body.append(
             facts(
                 (p.name, texts.REVIEWS_PARENTS_LINE.format(count=p.count)) for p in parents[:max_parent_rows]

@@ -84,7 +84,7 @@ PUPILS = [Choice("Amelia Smith (Year 4)", "3"), Choice("Noah Jones (Year 4)", "4
 SERVICES = [Choice("Educational psychology", "1"), Choice("CAMHS", "2")]
 
 
-def every_refer_card() -> dict[str, dict[str, Any]]:
+def samples() -> dict[str, dict[str, Any]]:
     field_errors = {
         f: texts.FIELD_REQUIRED
         for f in ("pupil", "service", "concern", "tried", "consent_on", "consent_by", "urgency", "note")
@@ -166,7 +166,7 @@ def every_refer_card() -> dict[str, dict[str, Any]]:
 
 
 def test_every_refer_card_is_valid_adaptive_card_1_5() -> None:
-    cards = every_refer_card()
+    cards = samples()
     assert validate_cards(cards) == {}
 
 
