@@ -1,90 +1,129 @@
 """Shared parts of every card, so all cards look and validate alike.
 
-Cards target Adaptive Cards 1.5, the highest version Teams renders in bot messages.
+Cards target Adaptive Cards 1.5, the highest version Teams renders in bot messages. Builders build typed
+elements (Microsoft's schema-generated models, microsoft-teams-cards), so mypy catches a misspelt property
+or a wrong value; `card()` serializes once, and what leaves cards/ is the plain JSON dict of the card.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from microsoft_teams.cards.core import (
+    Action,
+    ActionStyle,
+    AdaptiveCard,
+    CardElement,
+    ExecuteAction,
+    Fact,
+    FactSet,
+    RefreshDefinition,
+    SubmitAction,
+    TextBlock,
+    TextColor,
+)
 
 from cards.verbs import Verb
 
 Card = dict[str, Any]
-CARD_VERSION = "1.5"
+CARD_VERSION: Final = "1.5"
 MAX_TEXT = 2000
 # The submit-data field that carries a form's idempotency key. Not "key": Teams' web renderer (and the
 # Agents Playground) treat a data property named `key` as reserved, and the click never reaches the bot.
 SUBMISSION = "submission"
+# Added after serializing: the model names `$schema` "schema", and allows only "full" for the Teams width,
+# where Teams documents "Full".
+_ENVELOPE: Card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json"}
+_TEAMS: Card = {"width": "Full"}
+# Times are shown as the school lives them.
+LONDON = ZoneInfo("Europe/London")
 
 
-def card(body: Iterable[Mapping[str, Any]], actions: Iterable[Mapping[str, Any]] = ()) -> Card:
-    built: Card = {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": CARD_VERSION,
-        "body": [dict(b) for b in body],
-        "msteams": {"width": "Full"},
-    }
-    acts = [dict(a) for a in actions]
-    if acts:
-        built["actions"] = acts
-    return built
+# Dates for people, one form each everywhere a card shows one (input values and action data stay ISO,
+# which is what Input.Date reads and writes).
+def day(value: dt.date) -> str:
+    """A day: "Fri 27 Nov 2026"."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
 
 
-def title(text: str) -> Card:
-    return {"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True}
+def week(any_day: dt.date) -> str:
+    """The week a day falls in, by its Monday: "w/c 30 Nov 2026"."""
+    monday = any_day - dt.timedelta(days=any_day.weekday())
+    return f"w/c {monday.day} {monday:%b %Y}"
 
 
-def heading(text: str) -> Card:
-    return {"type": "TextBlock", "text": text, "weight": "Bolder", "wrap": True, "spacing": "Medium"}
+def moment(value: dt.datetime) -> str:
+    """A moment, in London time: "Fri 27 Nov 2026 at 10:00"."""
+    local = value.astimezone(LONDON)
+    return f"{day(local.date())} at {local:%H:%M}"
 
 
-def paragraph(text: str, *, subtle: bool = False, color: str | None = None) -> Card:
-    block: Card = {"type": "TextBlock", "text": text, "wrap": True}
-    if subtle:
-        block["isSubtle"] = True
-    if color:
-        block["color"] = color
-    return block
+def card(
+    body: Iterable[CardElement],
+    actions: Iterable[Action] = (),
+    *,
+    refresh: RefreshDefinition | None = None,
+) -> Card:
+    """The card as it leaves cards/: camelCase names, no nulls, no empty action list."""
+    built = AdaptiveCard(
+        version=CARD_VERSION, body=list(body), actions=list(actions) or None, refresh=refresh
+    )
+    return {**_ENVELOPE, **to_json(built), "msteams": dict(_TEAMS)}
 
 
-def facts(pairs: Iterable[tuple[str, str]]) -> Card:
-    return {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in pairs]}
+def sub_card(body: Iterable[CardElement], actions: Iterable[Action] = ()) -> AdaptiveCard:
+    """The card inside an Action.ShowCard: no version, schema or Teams width of its own."""
+    return AdaptiveCard(version=None, body=list(body), actions=list(actions) or None)
+
+
+def to_json(model: CardElement | Action | RefreshDefinition) -> Card:
+    return model.model_dump(by_alias=True, exclude_none=True)
+
+
+def title(text: str) -> TextBlock:
+    return TextBlock(text=text, size="Large", weight="Bolder", wrap=True)
+
+
+def heading(text: str) -> TextBlock:
+    return TextBlock(text=text, weight="Bolder", wrap=True, spacing="Medium")
+
+
+def paragraph(text: str, *, subtle: bool = False, color: TextColor | None = None) -> TextBlock:
+    return TextBlock(text=text, wrap=True, is_subtle=True if subtle else None, color=color)
+
+
+def facts(pairs: Iterable[tuple[str, str]]) -> FactSet:
+    return FactSet(facts=[Fact(title=k, value=v) for k, v in pairs])
 
 
 def submit(
-    label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: str | None = None
-) -> Card:
+    label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: ActionStyle | None = None
+) -> SubmitAction:
     """An Action.Submit whose data carries the verb the router dispatches on."""
-    action: Card = {"type": "Action.Submit", "title": label, "data": {"verb": verb.value, **(data or {})}}
-    if style:
-        action["style"] = style
-    return action
+    return SubmitAction(title=label, data={"verb": verb.value, **(data or {})}, style=style)
 
 
 def execute(
-    label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: str | None = None
-) -> Card:
+    label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: ActionStyle | None = None
+) -> ExecuteAction:
     """An Action.Execute (Universal Action): the response replaces the card for the person who clicked."""
-    action: Card = {"type": "Action.Execute", "title": label, "verb": verb.value, "data": dict(data or {})}
-    if style:
-        action["style"] = style
-    return action
+    return ExecuteAction(title=label, verb=verb.value, data=dict(data or {}), style=style)
 
 
-def refresh_block(verb: Verb, data: Mapping[str, Any], user_ids: Iterable[str]) -> Card:
+def refresh_block(verb: Verb, data: Mapping[str, Any], user_ids: Iterable[str]) -> RefreshDefinition:
     """The Universal Actions refresh: Teams re-asks the bot for the card when these people open it
     (at most 60 user ids, Teams' limit)."""
-    return {
-        "action": {"type": "Action.Execute", "verb": verb.value, "data": dict(data)},
-        "userIds": list(dict.fromkeys(user_ids))[:60],
-    }
+    return RefreshDefinition(
+        action=ExecuteAction(verb=verb.value, data=dict(data)), user_ids=list(dict.fromkeys(user_ids))[:60]
+    )
 
 
-def notice(text: str, *, heading_text: str | None = None, color: str = "Default") -> Card:
+def notice(text: str, *, heading_text: str | None = None, color: TextColor = "Default") -> Card:
     """A one-message card, for answers that are not forms."""
-    body: list[Card] = []
+    body: list[CardElement] = []
     if heading_text:
         body.append(heading(heading_text))
     body.append(paragraph(text, color=None if color == "Default" else color))

@@ -10,22 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from microsoft_teams.cards.core import CardElement, RefreshDefinition, ShowCardAction, SubmitAction
+
 from cards import texts
 from cards.common import (
     MAX_TEXT,
     SUBMISSION,
     Card,
     card,
+    day,
     execute,
     facts,
     heading,
+    moment,
     paragraph,
     refresh_block,
+    sub_card,
     submit,
     title,
 )
 from cards.forms import banner, choice_input, date_input, text_input
-from cards.referrals import day, moment
 from cards.register import NO_NEED, REASON_LIMIT
 from cards.verbs import Verb
 from storage.models import ConcernStatus
@@ -35,7 +39,7 @@ from storage.queries.register import NeedOption
 NOT_SURE = "none"
 
 
-def concern_action(pupil_id: int) -> Card:
+def concern_action(pupil_id: int) -> SubmitAction:
     """The "Raise a concern" button for a card about one pupil not on the register."""
     return submit(texts.CONCERN_RAISE_BUTTON, Verb.CONCERN_OPEN, {"pupil_id": pupil_id})
 
@@ -60,7 +64,7 @@ def concern_form(
     message: str | None = None,
 ) -> Card:
     v = values or {}
-    body: list[Card] = [
+    body: list[CardElement] = [
         title(texts.CONCERN_TITLE.format(pupil=pupil_name)),
         paragraph(texts.CONCERN_INTRO.format(pupil=pupil_name), subtle=True),
     ]
@@ -97,11 +101,11 @@ def concern_form(
     return card(body, [submit(texts.CONCERN_SEND, Verb.CONCERN_SUBMIT, data, style="positive")])
 
 
-def refresh(concern_id: int, user_ids: Sequence[str]) -> Card:
+def refresh(concern_id: int, user_ids: Sequence[str]) -> RefreshDefinition:
     return refresh_block(Verb.CONCERN_REFRESH, {"concern": concern_id}, user_ids)
 
 
-def _summary(view: ConcernView) -> list[Card]:
+def _summary(view: ConcernView) -> list[CardElement]:
     parents = texts.CONCERN_PARENTS_NO if not view.parents_spoken else texts.CONCERN_PARENTS_YES
     if view.parents_spoken is None:
         parents = "\u2014"
@@ -113,7 +117,7 @@ def _summary(view: ConcernView) -> list[Card]:
         ("Suggested need", view.suggested_need_name or texts.CONCERN_NEED_NONE),
         ("Parents spoken to", parents),
     ]
-    body: list[Card] = [facts(pairs), heading("The concern"), paragraph(view.text)]
+    body: list[CardElement] = [facts(pairs), heading("The concern"), paragraph(view.text)]
     body += [heading("Evidence so far"), paragraph(view.evidence or "Nothing recorded.")]
     return body
 
@@ -129,23 +133,14 @@ def status_line(view: ConcernView) -> str:
 
 def status_card(view: ConcernView, *, user_ids: Sequence[str] = (), message: str | None = None) -> Card:
     """The read-only view: the teacher who raised it, a SENCO once it is decided."""
-    body: list[Card] = [title(texts.CONCERN_STATUS_TITLE.format(pupil=view.pupil_name))]
+    body: list[CardElement] = [title(texts.CONCERN_STATUS_TITLE.format(pupil=view.pupil_name))]
     if message:
         body.append(paragraph(message, color="Accent"))
     body.append(paragraph(f"**{status_line(view)}**"))
     if view.decision_note:
         body.append(facts([("Reason", view.decision_note)]))
     body += _summary(view)
-    built = card(body)
-    if user_ids:
-        built["refresh"] = refresh(view.id, user_ids)
-    return built
-
-
-def _sub_card(items: list[Card], action: Card) -> Card:
-    inner = card(items, [action])
-    del inner["$schema"], inner["msteams"], inner["version"]
-    return inner
+    return card(body, refresh=refresh(view.id, user_ids) if user_ids else None)
 
 
 def approval_card(
@@ -161,13 +156,13 @@ def approval_card(
     v = values or {}
     errors = errors or {}
     data = {"concern": view.id, "version": view.version}
-    body: list[Card] = [title(texts.CONCERN_APPROVAL_TITLE)]
+    body: list[CardElement] = [title(texts.CONCERN_APPROVAL_TITLE)]
     if message:
         body.append(banner(message))
     body += [banner(e) for e in dict.fromkeys(errors.values())]
     body += _summary(view)
     choices = _need_choices(needs)
-    accept_items: list[Card] = []
+    accept_items: list[CardElement] = []
     accept_items += choice_input(
         "status",
         "Status",
@@ -202,24 +197,13 @@ def approval_card(
         multiline=True,
         errors=errors,
     )
-    built = card(
+    accept = execute(texts.CONCERN_ACCEPT_SEND, Verb.CONCERN_ACCEPT, data, style="positive")
+    decline = execute(texts.CONCERN_DECLINE, Verb.CONCERN_DECLINE, data)
+    return card(
         body,
         [
-            {
-                "type": "Action.ShowCard",
-                "title": texts.CONCERN_ACCEPT,
-                "card": _sub_card(
-                    accept_items,
-                    execute(texts.CONCERN_ACCEPT_SEND, Verb.CONCERN_ACCEPT, data, style="positive"),
-                ),
-            },
-            {
-                "type": "Action.ShowCard",
-                "title": texts.CONCERN_DECLINE,
-                "card": _sub_card(decline_items, execute(texts.CONCERN_DECLINE, Verb.CONCERN_DECLINE, data)),
-            },
+            ShowCardAction(title=texts.CONCERN_ACCEPT, card=sub_card(accept_items, [accept])),
+            ShowCardAction(title=texts.CONCERN_DECLINE, card=sub_card(decline_items, [decline])),
         ],
+        refresh=refresh(view.id, user_ids) if user_ids else None,
     )
-    if user_ids:
-        built["refresh"] = refresh(view.id, user_ids)
-    return built

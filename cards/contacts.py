@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from microsoft_teams.cards.core import ActionSet, CardElement, ToggleInput
+
 from cards import texts
 from cards.common import Card, card, heading, paragraph, submit, title
 from cards.forms import banner, text_input
@@ -28,7 +30,7 @@ def contacts_card(
     message: str | None = None,
     good: bool = False,
 ) -> Card:
-    body: list[Card] = [title(texts.CONTACTS_TITLE.format(pupil=pupil_name))]
+    body: list[CardElement] = [title(texts.CONTACTS_TITLE.format(pupil=pupil_name))]
     if message:
         body.append(banner(message, good=good))
     if not rows:
@@ -47,13 +49,12 @@ def contacts_card(
         )
         ids = {"pupil_id": pupil_id, "contact_id": r.id}
         body.append(
-            {
-                "type": "ActionSet",
-                "actions": [
+            ActionSet(
+                actions=[
                     submit(texts.CONTACT_EDIT, Verb.CONTACTS_SHOW, ids),
                     submit(texts.CONTACT_REMOVE, Verb.CONTACT_REMOVE, ids, style="destructive"),
-                ],
-            }
+                ]
+            )
         )
     start = {
         "name": editing.name if editing else "",
@@ -77,14 +78,13 @@ def contacts_card(
     body += text_input("email", texts.CONTACT_LABEL_EMAIL, v["email"], max_length=EMAIL_LIMIT, errors=errors)
     body += text_input("phone", texts.CONTACT_LABEL_PHONE, v["phone"], max_length=PHONE_LIMIT, errors=errors)
     body.append(
-        {
-            "type": "Input.Toggle",
-            "id": "preferred",
-            "title": texts.CONTACT_LABEL_PREFERRED,
-            "value": v["preferred"] if v["preferred"] in ("true", "false") else "false",
-            "valueOn": "true",
-            "valueOff": "false",
-        }
+        ToggleInput(
+            id="preferred",
+            title=texts.CONTACT_LABEL_PREFERRED,
+            value=v["preferred"] if v["preferred"] in ("true", "false") else "false",
+            value_on="true",
+            value_off="false",
+        )
     )
     save = submit(
         texts.CONTACT_SAVE,

@@ -13,18 +13,22 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from microsoft_teams.cards.core import (
+    CardElement,
+    Container,
+    TextBlock,
+    VerticalBarChart,
+    VerticalBarChartDataValue,
+)
+
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, title
+from cards.common import Card, card, day, facts, heading, paragraph, title, week
 from storage.queries.digest import CostLine, Digest, IsoWeek, WeekHours
 
 MAX_PROVISIONS = 12
 MAX_NAMES = 20
 MAX_SCHOOLS = 100
 MAX_NAME = 60
-
-
-def _day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def _hours(minutes: int) -> str:
@@ -44,10 +48,8 @@ def _cut(name: str) -> str:
     return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
 
 
-def _week_line(week: IsoWeek) -> Card:
-    return paragraph(
-        texts.DIGEST_WEEK.format(label=week.label, start=_day(week.start), end=_day(week.end)), subtle=True
-    )
+def _week_line(iso: IsoWeek) -> TextBlock:
+    return paragraph(texts.DIGEST_WEEK.format(week=week(iso.start), end=day(iso.end)), subtle=True)
 
 
 def digest_card(
@@ -62,9 +64,12 @@ def digest_card(
 ) -> Card:
     """One school's digest. `at_threshold` (pupils at 80%+ of the threshold) is shown only when
     `names_allowed`; `at_threshold_total` is how many there are in all (the list may be capped)."""
-    body: list[Card] = [title(texts.DIGEST_TITLE.format(school=_cut(d.school_name))), _week_line(d.week)]
+    body: list[CardElement] = [
+        title(texts.DIGEST_TITLE.format(school=_cut(d.school_name))),
+        _week_line(d.week),
+    ]
     if as_of < d.week.end:
-        body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=_day(as_of)), subtle=True))
+        body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=day(as_of)), subtle=True))
     if classes_only:
         body.append(paragraph(texts.DIGEST_CLASSES_ONLY, subtle=True))
     if d.is_empty:
@@ -79,7 +84,7 @@ def digest_card(
     return card(body)
 
 
-def _register(d: Digest) -> list[Card]:
+def _register(d: Digest) -> list[CardElement]:
     return [
         heading(texts.DIGEST_REGISTER),
         paragraph(texts.DIGEST_REGISTER_TOTAL.format(k=d.k_total, e=d.e_total)),
@@ -93,13 +98,13 @@ def _register(d: Digest) -> list[Card]:
     ]
 
 
-def _support(d: Digest) -> list[Card]:
+def _support(d: Digest) -> list[CardElement]:
     shown = d.provisions[:MAX_PROVISIONS]
     lines = [
         (_cut(p.name), texts.DIGEST_SUPPORT_LINE.format(sessions=p.sessions, hours=_hours(p.pupil_minutes)))
         for p in shown
     ]
-    out = [
+    out: list[CardElement] = [
         heading(texts.DIGEST_SUPPORT),
         paragraph(texts.DIGEST_SUPPORT_TOTAL.format(sessions=d.sessions, hours=_hours(d.pupil_minutes))),
     ]
@@ -114,25 +119,25 @@ def _support(d: Digest) -> list[Card]:
     return out
 
 
-def hours_chart(weeks: Sequence[WeekHours]) -> Card:
+def hours_chart(weeks: Sequence[WeekHours]) -> VerticalBarChart:
     """Teams' bar chart of pupil-hours by week, falling back to the same numbers as a text table."""
-    return {
-        "type": "Chart.VerticalBar",
-        "title": texts.DIGEST_CHART_TITLE,
-        "xAxisTitle": "Week",
-        "yAxisTitle": "Pupil-hours",
-        "data": [{"x": f"W{w.week.week:02d}", "y": round(w.pupil_minutes / 60, 1)} for w in weeks],
-        "fallback": {
-            "type": "Container",
-            "items": [
+    return VerticalBarChart(
+        title=texts.DIGEST_CHART_TITLE,
+        x_axis_title="Week",
+        y_axis_title="Pupil-hours",
+        data=[
+            VerticalBarChartDataValue(x=week(w.week.start), y=round(w.pupil_minutes / 60, 1)) for w in weeks
+        ],
+        fallback=Container(
+            items=[
                 paragraph(texts.DIGEST_CHART_TITLE, subtle=True),
-                facts((w.week.label, _hours(w.pupil_minutes)) for w in weeks),
-            ],
-        },
-    }
+                facts((week(w.week.start), _hours(w.pupil_minutes)) for w in weeks),
+            ]
+        ),
+    )
 
 
-def _reviews(d: Digest) -> list[Card]:
+def _reviews(d: Digest) -> list[CardElement]:
     r = d.reviews
     out = [
         heading(texts.DIGEST_REVIEWS),
@@ -163,7 +168,7 @@ def _waiting(n: int, days: int | None) -> str:
     return texts.DIGEST_WAITING.format(n=n, days=days) if n and days is not None else str(n)
 
 
-def _referrals(d: Digest) -> list[Card]:
+def _referrals(d: Digest) -> list[CardElement]:
     f = d.referrals
     return [
         heading(texts.DIGEST_REFERRALS),
@@ -178,7 +183,7 @@ def _referrals(d: Digest) -> list[Card]:
 
 def _money_section(
     d: Digest, names_allowed: bool, at_threshold: Sequence[CostLine], total_named: int
-) -> list[Card]:
+) -> list[CardElement]:
     m = d.money
     if m is None:
         return []
@@ -191,7 +196,7 @@ def _money_section(
         heading(texts.DIGEST_MONEY),
         facts(
             [
-                (texts.DIGEST_MONEY_SPENT.format(fy_start=_day(m.fy_start)), spent),
+                (texts.DIGEST_MONEY_SPENT.format(fy_start=day(m.fy_start)), spent),
                 (texts.DIGEST_MONEY_BUDGET, budget),
                 (texts.DIGEST_MONEY_AT_80.format(threshold=threshold), str(m.at_80)),
                 (texts.DIGEST_MONEY_AT_100.format(threshold=threshold), str(m.at_100)),
@@ -210,9 +215,9 @@ def _money_section(
 
 def trust_digest_card(digests: Sequence[Digest], week: IsoWeek, *, as_of: dt.date) -> Card:
     """Every school of a trust, one line each, and the totals; no pupil is named."""
-    body: list[Card] = [title(texts.DIGEST_TRUST_TITLE), _week_line(week)]
+    body: list[CardElement] = [title(texts.DIGEST_TRUST_TITLE), _week_line(week)]
     if as_of < week.end:
-        body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=_day(as_of)), subtle=True))
+        body.append(paragraph(texts.DIGEST_WEEK_IN_PROGRESS.format(as_of=day(as_of)), subtle=True))
     if not digests:
         body.append(paragraph(texts.DIGEST_NO_TRUST_SCHOOLS))
         return card(body)
@@ -223,7 +228,7 @@ def trust_digest_card(digests: Sequence[Digest], week: IsoWeek, *, as_of: dt.dat
     body.append(heading(texts.DIGEST_TRUST_TOTALS))
     body.append(paragraph(texts.DIGEST_TRUST_SCHOOL_LINE.format(**totals)))
     spent = sum(d.money.spent_pence for d in digests if d.money)
-    body.append(facts([(texts.DIGEST_MONEY_SPENT.format(fy_start=_day(_fy(digests))), _money(spent))]))
+    body.append(facts([(texts.DIGEST_MONEY_SPENT.format(fy_start=day(_fy(digests))), _money(spent))]))
     body.append(hours_chart(_trust_hours(digests)))
     shown = digests[:MAX_SCHOOLS]
     for d in shown:

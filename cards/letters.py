@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from microsoft_teams.cards.core import Action, CardElement, OpenUrlAction
+
 from cards import texts
 from cards.common import SUBMISSION, Card, card, facts, paragraph, submit, title
 from cards.forms import banner, text_input
@@ -23,7 +25,7 @@ def pick_card(*, pupil_id: int, pupil_name: str) -> Card:
 
 
 def ready_card(*, pupil_id: int, pupil_name: str, kind: str, url: str, can_email: bool) -> Card:
-    actions: list[Card] = [{"type": "Action.OpenUrl", "title": texts.LETTER_DOWNLOAD, "url": url}]
+    actions: list[Action] = [OpenUrlAction(title=texts.LETTER_DOWNLOAD, url=url)]
     if can_email:
         actions.append(
             submit(texts.LETTER_EMAIL, Verb.LETTER_SEND_PREVIEW, {"pupil_id": pupil_id, "kind": kind})
@@ -46,7 +48,9 @@ def template_card(
     message: str | None = None,
     good: bool = False,
 ) -> Card:
-    blocks: list[Card] = [title(texts.LETTER_TEMPLATE_TITLE.format(letter=texts.LETTER_KIND_WORDS[kind]))]
+    blocks: list[CardElement] = [
+        title(texts.LETTER_TEMPLATE_TITLE.format(letter=texts.LETTER_KIND_WORDS[kind]))
+    ]
     if message:
         blocks.append(banner(message, good=good))
     blocks.append(paragraph(texts.LETTER_TEMPLATE_INTRO.format(names=", ".join(sorted(names))), subtle=True))

@@ -1,7 +1,7 @@
 """The log card (one session for one pupil or a group), its confirmation, and the history list.
 
 The form keeps whatever the person typed: on an error the same card comes back with the values they
-submitted and the message right under the field concerned (a red TextBlock, and the input's errorMessage).
+submitted and the message right under the field concerned (cards.forms.field).
 The idempotency key is put in the submit action's data when the card is built, so every delivery of
 this card (double click, retry, a second device) names the same session.
 """
@@ -13,8 +13,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from microsoft_teams.cards.core import (
+    Action,
+    CardElement,
+    Choice,
+    ChoiceSetInput,
+    DateInput,
+    NumberInput,
+    SubmitAction,
+    TextInput,
+)
+
 from cards import texts
 from cards.common import MAX_TEXT, SUBMISSION, Card, card, facts, heading, paragraph, submit, title
+
+# Re-exported: bot/flows/parents.py words its messages with the cards' day format.
+from cards.common import day as day  # noqa: PLC0414 (explicit re-export for mypy)
+from cards.forms import Input, field
 from cards.verbs import Verb
 from storage.queries.log import HistoryRow, SessionView
 
@@ -65,21 +80,6 @@ def money(pence: int) -> str:
     return f"\u00a3{pence // 100:,}.{pence % 100:02d}"
 
 
-def day(date: dt.date) -> str:
-    return f"{date:%a} {date.day} {date:%b %Y}"
-
-
-def _error_block(message: str) -> Card:
-    return {"type": "TextBlock", "text": message, "wrap": True, "color": "Attention", "spacing": "None"}
-
-
-def _with_error(inp: Card, errors: Mapping[str, str]) -> list[Card]:
-    message = errors.get(inp["id"])
-    if message is None:
-        return [inp]
-    return [{**inp, "errorMessage": message}, _error_block(message)]
-
-
 def log_form_card(
     *,
     form: LogForm,
@@ -89,83 +89,76 @@ def log_form_card(
     errors: Mapping[str, str] | None = None,
 ) -> Card:
     errors = errors or {}
-    pupil_choices = [{"title": p.name, "value": str(p.id)} for p in pupils]
-    body: list[Card] = [title(texts.LOG_TITLE), paragraph(texts.LOG_INTRO, subtle=True)]
+    pupil_choices = [Choice(title=p.name, value=str(p.id)) for p in pupils]
+    body: list[CardElement] = [title(texts.LOG_TITLE), paragraph(texts.LOG_INTRO, subtle=True)]
     if errors:
         body.append(paragraph(texts.LOG_FIX_BELOW, color="Attention"))
-    inputs: list[Card] = [
-        {
-            "type": "Input.ChoiceSet",
-            "id": F_PROVISION,
-            "label": texts.LOG_LABEL_PROVISION,
-            "style": "compact",
-            "isRequired": True,
-            "errorMessage": texts.ERR_PROVISION_MISSING,
-            "value": form.provision,
-            "choices": [
-                {
-                    "title": texts.LOG_PROVISION_CHOICE.format(name=p.name, minutes=p.minutes, group=p.group),
-                    "value": str(p.id),
-                }
+    inputs: list[Input] = [
+        ChoiceSetInput(
+            id=F_PROVISION,
+            label=texts.LOG_LABEL_PROVISION,
+            style="compact",
+            is_required=True,
+            error_message=texts.ERR_PROVISION_MISSING,
+            value=form.provision,
+            choices=[
+                Choice(
+                    title=texts.LOG_PROVISION_CHOICE.format(name=p.name, minutes=p.minutes, group=p.group),
+                    value=str(p.id),
+                )
                 for p in provisions
             ],
-        },
-        {
-            "type": "Input.Date",
-            "id": F_DATE,
-            "label": texts.LOG_LABEL_DATE,
-            "isRequired": True,
-            "errorMessage": texts.ERR_DATE_MISSING,
-            "value": form.held_on,
-            "max": today.isoformat(),
-        },
-        {
-            "type": "Input.Number",
-            "id": F_MINUTES,
-            "label": texts.LOG_LABEL_MINUTES,
-            "min": 1,
-            "max": 600,
-            **({"value": int(form.minutes)} if form.minutes.isdigit() else {}),
-        },
-        {
-            "type": "Input.ChoiceSet",
-            "id": F_PUPILS,
-            "label": texts.LOG_LABEL_PUPILS,
-            "style": "filtered",
-            "isMultiSelect": True,
-            "isRequired": True,
-            "errorMessage": texts.ERR_PUPILS_MISSING,
-            "value": form.pupils,
-            "choices": pupil_choices,
-        },
-        {
-            "type": "Input.ChoiceSet",
-            "id": F_ABSENT,
-            "label": texts.LOG_LABEL_ABSENT,
-            "style": "filtered",
-            "isMultiSelect": True,
-            "value": form.absent,
-            "choices": pupil_choices,
-        },
-        {
-            "type": "Input.Text",
-            "id": F_NOTE,
-            "label": texts.LOG_LABEL_NOTE,
-            "isMultiline": True,
-            "maxLength": MAX_TEXT,
-            "value": form.note,
-        },
-        {
-            "type": "Input.Text",
-            "id": F_PUPIL_NOTES,
-            "label": texts.LOG_LABEL_PUPIL_NOTES,
-            "isMultiline": True,
-            "maxLength": MAX_PUPIL_NOTES,
-            "value": form.pupil_notes,
-        },
+        ),
+        DateInput(
+            id=F_DATE,
+            label=texts.LOG_LABEL_DATE,
+            is_required=True,
+            error_message=texts.ERR_DATE_MISSING,
+            value=form.held_on,
+            max=today.isoformat(),
+        ),
+        NumberInput(
+            id=F_MINUTES,
+            label=texts.LOG_LABEL_MINUTES,
+            min=1,
+            max=600,
+            value=int(form.minutes) if form.minutes.isdigit() else None,
+        ),
+        ChoiceSetInput(
+            id=F_PUPILS,
+            label=texts.LOG_LABEL_PUPILS,
+            style="filtered",
+            is_multi_select=True,
+            is_required=True,
+            error_message=texts.ERR_PUPILS_MISSING,
+            value=form.pupils,
+            choices=pupil_choices,
+        ),
+        ChoiceSetInput(
+            id=F_ABSENT,
+            label=texts.LOG_LABEL_ABSENT,
+            style="filtered",
+            is_multi_select=True,
+            value=form.absent,
+            choices=pupil_choices,
+        ),
+        TextInput(
+            id=F_NOTE,
+            label=texts.LOG_LABEL_NOTE,
+            is_multiline=True,
+            max_length=MAX_TEXT,
+            value=form.note,
+        ),
+        TextInput(
+            id=F_PUPIL_NOTES,
+            label=texts.LOG_LABEL_PUPIL_NOTES,
+            is_multiline=True,
+            max_length=MAX_PUPIL_NOTES,
+            value=form.pupil_notes,
+        ),
     ]
     for inp in inputs:
-        body.extend(_with_error(inp, errors))
+        body.extend(field(inp, errors))
     return card(
         body, [submit(texts.LOG_SUBMIT_BUTTON, Verb.LOG_SUBMIT, {SUBMISSION: form.key}, style="positive")]
     )
@@ -174,7 +167,7 @@ def log_form_card(
 def log_done_card(view: SessionView, *, show_costs: bool) -> Card:
     present = [a for a in view.attendance if a.present]
     absent = [a for a in view.attendance if not a.present]
-    body: list[Card] = [title(texts.LOG_DONE_TITLE)]
+    body: list[CardElement] = [title(texts.LOG_DONE_TITLE)]
     if view.undone:
         body.append(paragraph(texts.LOG_DONE_UNDONE, color="Warning"))
     pairs: list[tuple[str, str]] = [
@@ -203,7 +196,7 @@ def log_done_card(view: SessionView, *, show_costs: bool) -> Card:
 
 
 def history_card(rows: Sequence[HistoryRow], *, page: int, has_more: bool) -> Card:
-    body: list[Card] = [title(texts.LOG_HISTORY_TITLE)]
+    body: list[CardElement] = [title(texts.LOG_HISTORY_TITLE)]
     if not rows:
         body.append(paragraph(texts.LOG_HISTORY_EMPTY))
         return card(body)
@@ -218,7 +211,7 @@ def history_card(rows: Sequence[HistoryRow], *, page: int, has_more: bool) -> Ca
             pupils=r.pupils,
         )
         body.append(paragraph(line + (texts.HISTORY_UNDONE_MARK if r.undone else ""), subtle=r.undone))
-    actions: list[Card] = []
+    actions: list[Action] = []
     if page > 0:
         actions.append(submit(texts.HISTORY_PREVIOUS, Verb.HISTORY_PAGE, {"page": page - 1}))
     if has_more:
@@ -226,6 +219,6 @@ def history_card(rows: Sequence[HistoryRow], *, page: int, has_more: bool) -> Ca
     return card(body, actions)
 
 
-def log_button(data: Mapping[str, Any] | None = None) -> Card:
+def log_button(data: Mapping[str, Any] | None = None) -> SubmitAction:
     """The "Log intervention" action used on the welcome, help and pupil cards."""
     return submit(texts.LOG_BUTTON, Verb.LOG_START, data)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from microsoft_teams.cards.core import ActionSet, CardElement, Column, ColumnSet
+
 from cards import texts
-from cards.common import Card, card, paragraph, submit, title
+from cards.common import Card, card, day, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input
-from cards.log import day
 from cards.verbs import Verb
 from storage.queries.parents import TaskRow
 
@@ -22,46 +23,42 @@ def task_line(t: TaskRow, today: dt.date, *, with_pupil: bool = True) -> str:
     return text if with_pupil else text.split(": ", 1)[1]
 
 
-def task_rows(tasks: Sequence[TaskRow], today: dt.date, *, with_pupil: bool = True) -> list[Card]:
+def task_rows(tasks: Sequence[TaskRow], today: dt.date, *, with_pupil: bool = True) -> list[CardElement]:
     """One line per task with its own Mark done button (a ColumnSet keeps the button beside the line)."""
     return [
-        {
-            "type": "ColumnSet",
-            "columns": [
-                {
-                    "type": "Column",
-                    "width": "stretch",
-                    "items": [
+        ColumnSet(
+            columns=[
+                Column(
+                    width="stretch",
+                    items=[
                         paragraph(
                             task_line(t, today, with_pupil=with_pupil),
                             color="Attention" if t.due_on < today else None,
                         )
                     ],
-                },
-                {
-                    "type": "Column",
-                    "width": "auto",
-                    "items": [
-                        {
-                            "type": "ActionSet",
-                            "actions": [
+                ),
+                Column(
+                    width="auto",
+                    items=[
+                        ActionSet(
+                            actions=[
                                 submit(
                                     texts.TASK_DONE_BUTTON,
                                     Verb.TASK_DONE_FORM,
                                     {"task_id": t.id, "pupil_id": t.pupil_id},
                                 )
-                            ],
-                        }
+                            ]
+                        )
                     ],
-                },
-            ],
-        }
+                ),
+            ]
+        )
         for t in tasks
     ]
 
 
 def tasks_card(tasks: Sequence[TaskRow], today: dt.date, *, more: bool) -> Card:
-    body: list[Card] = [title(texts.TASKS_TITLE)]
+    body: list[CardElement] = [title(texts.TASKS_TITLE)]
     if not tasks:
         body.append(paragraph(texts.TASKS_NONE, subtle=True))
     if more:
@@ -82,7 +79,7 @@ def task_done_card(
     message: str | None = None,
 ) -> Card:
     values = values or {}
-    body: list[Card] = [title(texts.TASK_FORM_TITLE.format(pupil=pupil_name))]
+    body: list[CardElement] = [title(texts.TASK_FORM_TITLE.format(pupil=pupil_name))]
     if message:
         body.append(banner(message))
     body.append(paragraph(texts.PARENT_TASK_WORDS.get(kind, kind)))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from microsoft_teams.cards.core import Action, CardElement
+
 from cards import texts
-from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, day, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
 from cards.verbs import Verb
 from storage.queries.plans import PlanView
@@ -36,10 +38,10 @@ def plan_card(
     message: str | None = None,
     good: bool = False,
 ) -> Card:
-    body: list[Card] = [title(texts.PLAN_TITLE.format(name=name))]
+    body: list[CardElement] = [title(texts.PLAN_TITLE.format(name=name))]
     if message:
         body.append(banner(message, good=good))
-    actions: list[Card] = []
+    actions: list[Action] = []
     if plan is None:
         body.append(paragraph(texts.PLAN_NONE))
         if can_edit:
@@ -47,9 +49,7 @@ def plan_card(
         return card(body, actions)
     body.append(
         paragraph(
-            texts.PLAN_SUMMARY.format(
-                cycle=plan.cycle, status=plan.status, review_on=plan.review_on.isoformat()
-            ),
+            texts.PLAN_SUMMARY.format(cycle=plan.cycle, status=plan.status, review_on=day(plan.review_on)),
             subtle=True,
         )
     )
@@ -99,7 +99,7 @@ def plan_form_card(
         )
     else:
         v = {"review_on": default_review_on}
-    body: list[Card] = [title(texts.PLAN_FORM_TITLE.format(name=name))]
+    body: list[CardElement] = [title(texts.PLAN_FORM_TITLE.format(name=name))]
     if message:
         body.append(banner(message))
     body.append(paragraph(texts.PLAN_FORM_HINT, subtle=True))

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from microsoft_teams.cards.core import ActionSet, CardElement, TextInput
+
 from cards import texts
 from cards.common import Card, card, heading, paragraph, submit, title
+from cards.forms import field
 from cards.log import money
 from cards.verbs import Verb
 from storage.queries.log import ProvisionRow
@@ -29,7 +32,7 @@ class ProvisionForm:
 
 
 def catalogue_card(rows: Sequence[ProvisionRow]) -> Card:
-    body: list[Card] = [title(texts.PROVISIONS_TITLE)]
+    body: list[CardElement] = [title(texts.PROVISIONS_TITLE)]
     if not rows:
         body.append(paragraph(texts.PROVISIONS_EMPTY))
     for p in rows:
@@ -45,9 +48,8 @@ def catalogue_card(rows: Sequence[ProvisionRow]) -> Card:
             body.append(paragraph(texts.PROVISIONS_RETIRED, subtle=True))
         else:
             body.append(
-                {
-                    "type": "ActionSet",
-                    "actions": [
+                ActionSet(
+                    actions=[
                         submit(texts.PROVISIONS_EDIT, Verb.PROVISION_EDIT, {"provision": p.id}),
                         submit(
                             texts.PROVISIONS_RETIRE,
@@ -55,20 +57,21 @@ def catalogue_card(rows: Sequence[ProvisionRow]) -> Card:
                             {"provision": p.id},
                             style="destructive",
                         ),
-                    ],
-                }
+                    ]
+                )
             )
     return card(body, [submit(texts.PROVISIONS_ADD, Verb.PROVISION_NEW)])
 
 
-def _input(field: str, label: str, value: str, *, required: bool = False, max_length: int = 0) -> Card:
-    block: Card = {"type": "Input.Text", "id": field, "label": label, "value": value}
-    if required:
-        block["isRequired"] = True
-        block["errorMessage"] = texts.ERR_NAME_MISSING
-    if max_length:
-        block["maxLength"] = max_length
-    return block
+def _input(field: str, label: str, value: str, *, required: bool = False, max_length: int = 0) -> TextInput:
+    return TextInput(
+        id=field,
+        label=label,
+        value=value,
+        is_required=True if required else None,
+        error_message=texts.ERR_NAME_MISSING if required else None,
+        max_length=max_length or None,
+    )
 
 
 def provision_form_card(form: ProvisionForm, errors: Mapping[str, str] | None = None) -> Card:
@@ -82,19 +85,12 @@ def provision_form_card(form: ProvisionForm, errors: Mapping[str, str] | None = 
         _input(F_HOURLY, texts.PROVISIONS_LABEL_HOURLY, v.get(F_HOURLY, "0.00")),
         _input(F_PER_PUPIL, texts.PROVISIONS_LABEL_PER_PUPIL, v.get(F_PER_PUPIL, "0.00")),
     ]
-    body: list[Card] = [
+    body: list[CardElement] = [
         title(texts.PROVISIONS_FORM_NEW if form.provision_id is None else texts.PROVISIONS_FORM_EDIT)
     ]
     if errors:
         body.append(paragraph(texts.LOG_FIX_BELOW, color="Attention"))
     for inp in inputs:
-        message = errors.get(inp["id"])
-        if message is None:
-            body.append(inp)
-        else:
-            body.append({**inp, "errorMessage": message})
-            body.append(
-                {"type": "TextBlock", "text": message, "wrap": True, "color": "Attention", "spacing": "None"}
-            )
+        body.extend(field(inp, errors))
     data = {} if form.provision_id is None else {"provision": form.provision_id}
     return card(body, [submit(texts.PROVISIONS_SAVE, Verb.PROVISION_SAVE, data, style="positive")])

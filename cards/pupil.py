@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from microsoft_teams.cards.core import ActionSet, CardElement
+
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, submit, title
+from cards.common import Card, card, day, facts, heading, paragraph, submit, title
 from cards.concerns import concern_action
-from cards.log import day, log_button, money
+from cards.log import log_button, money
 from cards.parents import task_line, task_rows
 from cards.verbs import Verb
 from storage.queries.parents import TaskRow
@@ -25,7 +27,7 @@ def status_words(code: str) -> str:
 
 
 def pick_card(rows: Sequence[PupilRow], *, more: bool) -> Card:
-    body: list[Card] = [title(texts.PUPIL_PICK_TITLE)]
+    body: list[CardElement] = [title(texts.PUPIL_PICK_TITLE)]
     if more:
         body.append(paragraph(texts.PUPIL_PICK_MORE.format(shown=len(rows)), subtle=True))
     actions = [
@@ -44,7 +46,7 @@ def pick_card(rows: Sequence[PupilRow], *, more: bool) -> Card:
     ]
     # One button per row: a name is easier to find in a list than in an overflow menu (Teams shows
     # at most five actions in a set).
-    body.extend({"type": "ActionSet", "actions": [a]} for a in actions)
+    body.extend(ActionSet(actions=[a]) for a in actions)
     return card(body)
 
 
@@ -58,7 +60,7 @@ def summary_card(
     can_close_tasks: bool = False,
     today: dt.date | None = None,
 ) -> Card:
-    body: list[Card] = [
+    body: list[CardElement] = [
         title(s.name),
         facts(
             [

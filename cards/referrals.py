@@ -12,7 +12,22 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from microsoft_teams.cards.core import (
+    Action,
+    ActionSet,
+    CardElement,
+    ChoiceSetInput,
+    Column,
+    ColumnSet,
+    DateInput,
+    NumberInput,
+    RefreshDefinition,
+    ShowCardAction,
+    SubmitAction,
+    TextInput,
+)
+from microsoft_teams.cards.core import Choice as CardChoice
 
 from cards import texts
 from cards.common import (
@@ -23,16 +38,21 @@ from cards.common import (
     execute,
     facts,
     heading,
+    moment,
     paragraph,
     refresh_block,
+    sub_card,
     submit,
     title,
 )
+
+# Re-exported: bot/flows/referrals.py words its messages with the cards' day format.
+from cards.common import day as day  # noqa: PLC0414 (explicit re-export for mypy)
+from cards.forms import banner, choices, field
 from cards.verbs import Verb
 from storage.models import ReferralStatus, Urgency
 from storage.queries.referrals import EventRow, ListRow, ReferralView, ServiceRow
 
-LONDON = ZoneInfo("Europe/London")
 MAX_NAME = 200
 MAX_SERVICE = 120
 URGENCY_WORDS = {Urgency.ROUTINE.value: "Routine", Urgency.SOON.value: "Soon", Urgency.URGENT.value: "Urgent"}
@@ -52,46 +72,46 @@ class Choice:
     value: str
 
 
-def day(value: dt.date | None) -> str:
-    return "" if value is None else value.strftime("%d %b %Y").lstrip("0")
+def _banner(text: str | None) -> list[CardElement]:
+    return [banner(text)] if text else []
 
 
-def moment(value: dt.datetime | None) -> str:
-    return "" if value is None else value.astimezone(LONDON).strftime("%d %b %Y at %H:%M").lstrip("0")
+def _value(values: Mapping[str, Any], name: str) -> str | None:
+    value = values.get(name)
+    return value if isinstance(value, str) and value else None
 
 
-def _error(text: str | None) -> list[Card]:
-    return [paragraph(text, color="Attention")] if text else []
+def _number(values: Mapping[str, Any], name: str) -> float | None:
+    try:
+        return float(values[name])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+def _choices(options: Sequence[Choice]) -> list[CardChoice]:
+    return choices((c.value, c.title) for c in options)
 
 
-def _input(kind: str, field: str, label: str, values: Mapping[str, Any], **extra: Any) -> Card:
-    element: Card = {"type": kind, "id": field, "label": label, **extra}
-    value = _text(values.get(field))
-    if value:
-        element["value"] = value
-    return element
+def _long_text(name: str, label: str, values: Mapping[str, Any], *, required: bool = False) -> TextInput:
+    return TextInput(
+        id=name,
+        label=label,
+        value=_value(values, name),
+        is_multiline=True,
+        is_required=True if required else None,
+        max_length=MAX_TEXT,
+        error_message=texts.FIELD_REQUIRED if required else None,
+    )
 
 
-def _field(element: Card, errors: Mapping[str, str]) -> list[Card]:
-    return [element, *_error(errors.get(element["id"]))]
-
-
-def _choices(options: Sequence[Choice]) -> list[Card]:
-    return [{"title": c.title, "value": c.value} for c in options]
-
-
-def refresh(referral_id: int, user_ids: Sequence[str]) -> Card:
+def refresh(referral_id: int, user_ids: Sequence[str]) -> RefreshDefinition:
     return refresh_block(Verb.REFERRAL_REFRESH, {"referral": referral_id}, user_ids)
 
 
 # -- the request form --------------------------------------------------------------------------
 
 
-def refer_action(pupil_id: int) -> Card:
+def refer_action(pupil_id: int) -> SubmitAction:
     """The "Refer" button for any card about one pupil (e.g. the pupil summary)."""
     return submit("Refer", Verb.REFER_OPEN, {"pupil": pupil_id})
 
@@ -109,105 +129,79 @@ def refer_form(
     values = values or {}
     errors = errors or {}
     urgency = [Choice(w, v) for v, w in URGENCY_WORDS.items()]
-    body: list[Card] = [title(texts.REFER_TITLE), paragraph(texts.REFER_INTRO, subtle=True)]
-    body += _error(message)
-    body += _field(
-        _input(
-            "Input.ChoiceSet",
-            "pupil",
-            "Pupil",
-            values,
+    body: list[CardElement] = [title(texts.REFER_TITLE), paragraph(texts.REFER_INTRO, subtle=True)]
+    body += _banner(message)
+    body += field(
+        ChoiceSetInput(
+            id="pupil",
+            label="Pupil",
+            value=_value(values, "pupil"),
             style="filtered",
-            isRequired=True,
-            errorMessage=texts.FIELD_REQUIRED,
+            is_required=True,
+            error_message=texts.FIELD_REQUIRED,
             choices=_choices(pupils),
         ),
         errors,
     )
-    body += _field(
-        _input(
-            "Input.ChoiceSet",
-            "service",
-            "Service",
-            values,
+    body += field(
+        ChoiceSetInput(
+            id="service",
+            label="Service",
+            value=_value(values, "service"),
             style="compact",
-            isRequired=True,
-            errorMessage=texts.FIELD_REQUIRED,
+            is_required=True,
+            error_message=texts.FIELD_REQUIRED,
             choices=_choices(services),
         ),
         errors,
     )
-    body += _field(
-        _input(
-            "Input.Text",
-            "concern",
-            "The concern",
-            values,
-            isMultiline=True,
-            isRequired=True,
-            maxLength=MAX_TEXT,
-            errorMessage=texts.FIELD_REQUIRED,
-        ),
-        errors,
-    )
+    body += field(_long_text("concern", "The concern", values, required=True), errors)
     if tried_hint:
         body.append(paragraph(tried_hint, subtle=True))
-    body += _field(
-        _input(
-            "Input.Text", "tried", "What has been tried so far", values, isMultiline=True, maxLength=MAX_TEXT
-        ),
-        errors,
-    )
+    body += field(_long_text("tried", "What has been tried so far", values), errors)
     body.append(heading("Parental consent"))
     body.append(paragraph(texts.REFER_CONSENT_WHY, subtle=True))
-    body += _field(
-        _input(
-            "Input.Date",
-            "consent_on",
-            "Date consent was given",
-            values,
-            isRequired=True,
-            errorMessage=texts.FIELD_REQUIRED,
+    body += field(
+        DateInput(
+            id="consent_on",
+            label="Date consent was given",
+            value=_value(values, "consent_on"),
+            is_required=True,
+            error_message=texts.FIELD_REQUIRED,
         ),
         errors,
     )
-    body += _field(
-        _input(
-            "Input.Text",
-            "consent_by",
-            "Who gave consent",
-            values,
-            isRequired=True,
-            maxLength=MAX_NAME,
-            errorMessage=texts.FIELD_REQUIRED,
+    body += field(
+        TextInput(
+            id="consent_by",
+            label="Who gave consent",
+            value=_value(values, "consent_by"),
+            is_required=True,
+            max_length=MAX_NAME,
+            error_message=texts.FIELD_REQUIRED,
         ),
         errors,
     )
-    urgency_values = dict(values)
-    urgency_values.setdefault("urgency", Urgency.ROUTINE.value)
-    body += _field(
-        _input(
-            "Input.ChoiceSet",
-            "urgency",
-            "Urgency",
-            urgency_values,
+    body += field(
+        ChoiceSetInput(
+            id="urgency",
+            label="Urgency",
+            value=_value({"urgency": Urgency.ROUTINE.value, **values}, "urgency"),
             style="expanded",
-            isRequired=True,
-            errorMessage=texts.FIELD_REQUIRED,
+            is_required=True,
+            error_message=texts.FIELD_REQUIRED,
             choices=_choices(urgency),
         ),
         errors,
     )
-    body += _field(
-        _input("Input.Text", "note", "Note (optional)", values, isMultiline=True, maxLength=MAX_TEXT), errors
-    )
+    body += field(_long_text("note", "Note (optional)", values), errors)
     return card(body, [submit("Send to the SENCO", Verb.REFER_SUBMIT, {SUBMISSION: key}, style="positive")])
 
 
 # -- what everyone sees of a referral ----------------------------------------------------------
 
 
-def _summary(view: ReferralView) -> list[Card]:
+def _summary(view: ReferralView) -> list[CardElement]:
     pairs = [
         ("Pupil", view.pupil_name),
         ("Need", view.need or "Not on the SEN register"),
@@ -219,8 +213,8 @@ def _summary(view: ReferralView) -> list[Card]:
     return [facts(pairs)]
 
 
-def _evidence(view: ReferralView) -> list[Card]:
-    body = [heading("The concern"), paragraph(view.concern)]
+def _evidence(view: ReferralView) -> list[CardElement]:
+    body: list[CardElement] = [heading("The concern"), paragraph(view.concern)]
     body += [heading("What has been tried so far"), paragraph(view.tried_so_far or "Nothing recorded.")]
     if view.note:
         body += [heading("Note"), paragraph(view.note)]
@@ -246,7 +240,7 @@ def status_line(view: ReferralView) -> str:
     return line if view.status in decisions else f"{words} \u00b7 {line}"
 
 
-def _progress_facts(view: ReferralView) -> list[Card]:
+def _progress_facts(view: ReferralView) -> list[CardElement]:
     pairs: list[tuple[str, str]] = []
     if view.decision_note:
         pairs.append(("Reason", view.decision_note))
@@ -259,7 +253,7 @@ def _progress_facts(view: ReferralView) -> list[Card]:
         pairs.append(("Assessed", day(view.assessed_on)))
     if view.report_on:
         pairs.append(("Report received", day(view.report_on)))
-    body: list[Card] = [facts(pairs)] if pairs else []
+    body: list[CardElement] = [facts(pairs)] if pairs else []
     if view.report_summary:
         body += [heading("Report summary"), paragraph(view.report_summary)]
     if view.report_recommendations:
@@ -269,15 +263,12 @@ def _progress_facts(view: ReferralView) -> list[Card]:
 
 def status_card(view: ReferralView, *, user_ids: Sequence[str] = (), message: str | None = None) -> Card:
     """The read-only view: the requester, a second SENCO after the decision, anyone allowed to look."""
-    body: list[Card] = [title(texts.REFERRAL_STATUS_TITLE.format(id=view.id))]
+    body: list[CardElement] = [title(texts.REFERRAL_STATUS_TITLE.format(id=view.id))]
     if message:
         body.append(paragraph(message, color="Accent"))
     body.append(paragraph(f"**{status_line(view)}**"))
     body += _summary(view) + _progress_facts(view) + _evidence(view)
-    built = card(body)
-    if user_ids:
-        built["refresh"] = refresh(view.id, user_ids)
-    return built
+    return card(body, refresh=refresh(view.id, user_ids) if user_ids else None)
 
 
 def approval_card(
@@ -292,41 +283,25 @@ def approval_card(
     values = values or {}
     errors = errors or {}
     data = {"referral": view.id, "version": view.version}
-    body: list[Card] = [title(texts.APPROVAL_TITLE), *_error(message)]
-    body += _error(errors.get("reason")) + _error(errors.get("question"))
+    body: list[CardElement] = [title(texts.APPROVAL_TITLE), *_banner(message)]
+    body += _banner(errors.get("reason")) + _banner(errors.get("question"))
     body += _summary(view) + _evidence(view)
 
-    def show(label: str, field: str, prompt: str, verb: Verb) -> Card:
-        inner = card(
-            _field(
-                _input(
-                    "Input.Text",
-                    field,
-                    prompt,
-                    values,
-                    isMultiline=True,
-                    isRequired=True,
-                    maxLength=MAX_TEXT,
-                    errorMessage=texts.FIELD_REQUIRED,
-                ),
-                errors,
-            ),
-            [execute(label, verb, data)],
+    def show(label: str, name: str, prompt: str, verb: Verb) -> ShowCardAction:
+        inner = sub_card(
+            field(_long_text(name, prompt, values, required=True), errors), [execute(label, verb, data)]
         )
-        del inner["$schema"], inner["msteams"], inner["version"]
-        return {"type": "Action.ShowCard", "title": label, "card": inner}
+        return ShowCardAction(title=label, card=inner)
 
-    built = card(
+    return card(
         body,
         [
             execute(texts.APPROVE, Verb.REFERRAL_APPROVE, data, style="positive"),
             show(texts.DECLINE, "reason", texts.DECLINE_REASON, Verb.REFERRAL_DECLINE),
             show(texts.ASK_MORE, "question", texts.ASK_QUESTION, Verb.REFERRAL_ASK),
         ],
+        refresh=refresh(view.id, user_ids) if user_ids else None,
     )
-    if user_ids:
-        built["refresh"] = refresh(view.id, user_ids)
-    return built
 
 
 def question_card(
@@ -339,24 +314,12 @@ def question_card(
     """Sent to the requester: the SENCO's question, and a field to answer it on the same referral."""
     values = values or {}
     errors = errors or {}
-    body: list[Card] = [
+    body: list[CardElement] = [
         title(texts.QUESTION_TITLE.format(name=asked_by)),
         paragraph(texts.QUESTION_INTRO.format(pupil=view.pupil_name, service=view.service)),
         paragraph(f"**{view.info_question or ''}**"),
     ]
-    body += _field(
-        _input(
-            "Input.Text",
-            "answer",
-            texts.ANSWER_LABEL,
-            values,
-            isMultiline=True,
-            isRequired=True,
-            maxLength=MAX_TEXT,
-            errorMessage=texts.FIELD_REQUIRED,
-        ),
-        errors,
-    )
+    body += field(_long_text("answer", texts.ANSWER_LABEL, values, required=True), errors)
     return card(
         body,
         [execute(texts.ANSWER_SEND, Verb.REFERRAL_ANSWER, {"referral": view.id, "version": view.version})],
@@ -366,7 +329,7 @@ def question_card(
 # -- moving it on ------------------------------------------------------------------------------
 
 
-def _history(events: Sequence[EventRow]) -> list[Card]:
+def _history(events: Sequence[EventRow]) -> list[CardElement]:
     if not events:
         return []
     pairs = []
@@ -389,55 +352,43 @@ def progress_card(
     """`referral <id>`: the referral, its history and, for the SENCO, the form for the next step."""
     values = values or {}
     errors = errors or {}
-    body: list[Card] = [title(texts.REFERRAL_STATUS_TITLE.format(id=view.id))]
+    body: list[CardElement] = [title(texts.REFERRAL_STATUS_TITLE.format(id=view.id))]
     if message:
         body.append(paragraph(message, color="Accent"))
-    body += _error(errors.get("_form"))
+    body += _banner(errors.get("_form"))
     body.append(paragraph(f"**{status_line(view)}**"))
     body += _summary(view) + _progress_facts(view) + _evidence(view) + _history(events)
-    actions: list[Card] = []
+    actions: list[Action] = []
     step = NEXT_STEP.get(view.status) if can_move else None
     if step is not None:
         body.append(heading(texts.PROGRESS_ACTIONS[step]))
         if step != ReferralStatus.CLOSED.value:
-            body += _field(
-                _input(
-                    "Input.Date",
-                    "on",
-                    texts.PROGRESS_DATE,
-                    values,
-                    isRequired=True,
-                    errorMessage=texts.FIELD_REQUIRED,
+            body += field(
+                DateInput(
+                    id="on",
+                    label=texts.PROGRESS_DATE,
+                    value=_value(values, "on"),
+                    is_required=True,
+                    error_message=texts.FIELD_REQUIRED,
                 ),
                 errors,
             )
         if step == ReferralStatus.ACCEPTED.value:
-            body += _field(
-                _input("Input.Number", "waiting_weeks", texts.PROGRESS_WAITING, values, min=0, max=104),
-                errors,
+            waiting = NumberInput(
+                id="waiting_weeks",
+                label=texts.PROGRESS_WAITING,
+                value=_number(values, "waiting_weeks"),
+                min=0,
+                max=104,
             )
+            body += field(waiting, errors)
         if step == ReferralStatus.REPORT_RECEIVED.value:
-            for field, label in (
+            for name, label in (
                 ("summary", texts.PROGRESS_SUMMARY),
                 ("recommendations", texts.PROGRESS_RECOMMENDATIONS),
             ):
-                body += _field(
-                    _input(
-                        "Input.Text",
-                        field,
-                        label,
-                        values,
-                        isMultiline=True,
-                        isRequired=True,
-                        maxLength=MAX_TEXT,
-                        errorMessage=texts.FIELD_REQUIRED,
-                    ),
-                    errors,
-                )
-        body += _field(
-            _input("Input.Text", "note", texts.PROGRESS_NOTE, values, isMultiline=True, maxLength=MAX_TEXT),
-            errors,
-        )
+                body += field(_long_text(name, label, values, required=True), errors)
+        body += field(_long_text("note", texts.PROGRESS_NOTE, values), errors)
         actions.append(
             submit(
                 texts.PROGRESS_ACTIONS[step],
@@ -460,7 +411,7 @@ def _age(since: dt.datetime, now: dt.datetime) -> str:
 
 
 def referrals_card(rows: Sequence[ListRow], *, page: int, has_next: bool, now: dt.datetime) -> Card:
-    body: list[Card] = [title(texts.REFERRALS_TITLE)]
+    body: list[CardElement] = [title(texts.REFERRALS_TITLE)]
     if not rows:
         body.append(paragraph(texts.REFERRALS_NONE))
     pairs = []
@@ -492,47 +443,29 @@ def services_card(
     errors: Mapping[str, str] | None = None,
     message: str | None = None,
 ) -> Card:
-    body: list[Card] = [title(texts.SERVICES_TITLE)]
+    body: list[CardElement] = [title(texts.SERVICES_TITLE)]
     if message:
         body.append(paragraph(message, color="Accent"))
     for s in services:
         if s.school_id is None:
             body.append(paragraph(f"{s.name} ({texts.SERVICES_DEFAULT})"))
             continue
+        retire = submit(texts.SERVICES_RETIRE.format(name=s.name), Verb.SERVICE_RETIRE, {"service": s.id})
         body.append(
-            {
-                "type": "ColumnSet",
-                "columns": [
-                    {"type": "Column", "width": "stretch", "items": [paragraph(s.name)]},
-                    {
-                        "type": "Column",
-                        "width": "auto",
-                        "items": [
-                            {
-                                "type": "ActionSet",
-                                "actions": [
-                                    submit(
-                                        texts.SERVICES_RETIRE.format(name=s.name),
-                                        Verb.SERVICE_RETIRE,
-                                        {"service": s.id},
-                                    )
-                                ],
-                            }
-                        ],
-                    },
-                ],
-            }
+            ColumnSet(
+                columns=[
+                    Column(width="stretch", items=[paragraph(s.name)]),
+                    Column(width="auto", items=[ActionSet(actions=[retire])]),
+                ]
+            )
         )
-    body += _field(
-        _input(
-            "Input.Text",
-            "name",
-            texts.SERVICES_ADD_LABEL,
-            values or {},
-            maxLength=MAX_SERVICE,
-            isRequired=True,
-            errorMessage=texts.FIELD_REQUIRED,
-        ),
-        errors or {},
+    name = TextInput(
+        id="name",
+        label=texts.SERVICES_ADD_LABEL,
+        value=_value(values or {}, "name"),
+        max_length=MAX_SERVICE,
+        is_required=True,
+        error_message=texts.FIELD_REQUIRED,
     )
+    body += field(name, errors or {})
     return card(body, [submit(texts.SERVICES_ADD, Verb.SERVICE_ADD)])

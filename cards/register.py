@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from microsoft_teams.cards.core import Action, CardElement, Container, TextBlock
+
 from cards import texts
-from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, day, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, text_input
 from cards.verbs import Verb
 from storage.queries.register import CurrentEntry, HistoryRow, NeedOption, RegisterCounts, RegisterRow
@@ -25,7 +27,7 @@ def _needs(need1: str | None, need2: str | None) -> str:
 
 
 def register_list_card(rows: Sequence[RegisterRow], counts: RegisterCounts, *, page: int, pages: int) -> Card:
-    body: list[Card] = [title(texts.REGISTER_TITLE)]
+    body: list[CardElement] = [title(texts.REGISTER_TITLE)]
     if counts.total == 0:
         body.append(paragraph(texts.REGISTER_EMPTY))
         return card(body)
@@ -44,14 +46,13 @@ def register_list_card(rows: Sequence[RegisterRow], counts: RegisterCounts, *, p
         if row.need2:
             line += f" \u00b7 also {row.need2}"
         body.append(
-            {
-                "type": "Container",
-                "items": [{"type": "TextBlock", "text": line, "wrap": True, "color": "Accent"}],
-                "selectAction": submit(row.name, Verb.REGISTER_PUPIL, {"pupil_id": row.pupil_id}),
-            }
+            Container(
+                items=[TextBlock(text=line, wrap=True, color="Accent")],
+                select_action=submit(row.name, Verb.REGISTER_PUPIL, {"pupil_id": row.pupil_id}),
+            )
         )
     body.append(paragraph(texts.REGISTER_PAGE.format(page=page, pages=pages), subtle=True))
-    actions: list[Card] = []
+    actions: list[Action] = []
     if page > 1:
         actions.append(submit(texts.REGISTER_PREVIOUS, Verb.REGISTER_PAGE, {"page": page - 1}))
     if page < pages:
@@ -73,7 +74,7 @@ def register_pupil_card(
     message: str | None = None,
     good: bool = False,
 ) -> Card:
-    body: list[Card] = [title(texts.REGISTER_PUPIL_TITLE.format(name=name))]
+    body: list[CardElement] = [title(texts.REGISTER_PUPIL_TITLE.format(name=name))]
     if message:
         body.append(banner(message, good=good))
     on_register = current is not None and current.status != "N"
@@ -85,11 +86,9 @@ def register_pupil_card(
             need_names.get(current.need1 or "", current.need1),
             need_names.get(current.need2 or "", current.need2),
         )
-        body.append(
-            paragraph(texts.REGISTER_CURRENT.format(since=current.started_on.isoformat(), status=status))
-        )
+        body.append(paragraph(texts.REGISTER_CURRENT.format(since=day(current.started_on), status=status)))
         body.append(facts([("Needs", needs)]))
-    actions: list[Card] = [submit(texts.REGISTER_HISTORY, Verb.REGISTER_HISTORY, {"pupil_id": pupil_id})]
+    actions: list[Action] = [submit(texts.REGISTER_HISTORY, Verb.REGISTER_HISTORY, {"pupil_id": pupil_id})]
     if not can_change:
         body.append(paragraph(texts.REGISTER_READ_ONLY, subtle=True))
         return card(body, actions)
@@ -138,7 +137,7 @@ def register_pupil_card(
 def register_history_card(
     *, pupil_id: int, name: str, rows: Sequence[HistoryRow], need_names: Mapping[str, str]
 ) -> Card:
-    body: list[Card] = [title(texts.REGISTER_HISTORY_TITLE.format(name=name))]
+    body: list[CardElement] = [title(texts.REGISTER_HISTORY_TITLE.format(name=name))]
     if not rows:
         body.append(paragraph(texts.REGISTER_HISTORY_EMPTY))
     for r in rows:
@@ -149,8 +148,8 @@ def register_history_card(
         body.append(
             paragraph(
                 texts.REGISTER_HISTORY_LINE.format(
-                    started=r.started_on.isoformat(),
-                    ended=r.ended_on.isoformat() if r.ended_on else "now",
+                    started=day(r.started_on),
+                    ended=day(r.ended_on) if r.ended_on else "now",
                     status=status,
                     by=r.by or "\u2014",
                     reason=r.reason,

@@ -11,8 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from microsoft_teams.cards.core import CardElement
+
 from cards import texts
-from cards.common import Card, card, facts, heading, paragraph, title
+from cards.common import Card, card, day, facts, heading, paragraph, title
 
 DEFAULT_CAP = 30
 
@@ -34,10 +36,6 @@ class ReferralLine:
     new: bool
 
 
-def _day(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
-
-
 def _year(year_group: int) -> str:
     if year_group == 0:
         return "Reception"
@@ -50,7 +48,7 @@ def _new(flag: bool) -> str:
     return texts.REMINDER_NEW if flag else ""
 
 
-def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[Card]:
+def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[CardElement]:
     if not lines:
         return []
     shown = lines[:cap]
@@ -59,7 +57,7 @@ def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[C
         facts(
             (
                 f"{line.pupil_name} ({_year(line.year_group)})",
-                texts.REMINDER_REVIEW_LINE.format(due=_day(line.due_on), new=_new(line.new)),
+                texts.REMINDER_REVIEW_LINE.format(due=day(line.due_on), new=_new(line.new)),
             )
             for line in shown
         ),
@@ -69,7 +67,7 @@ def _review_section(label: str, lines: Sequence[ReviewLine], cap: int) -> list[C
     return body
 
 
-def _referral_section(label: str, lines: Sequence[ReferralLine], cap: int) -> list[Card]:
+def _referral_section(label: str, lines: Sequence[ReferralLine], cap: int) -> list[CardElement]:
     if not lines:
         return []
     body = [
@@ -80,7 +78,7 @@ def _referral_section(label: str, lines: Sequence[ReferralLine], cap: int) -> li
                 texts.REMINDER_REFERRAL_LINE.format(
                     service=line.service,
                     status=line.status.replace("_", " "),
-                    since=_day(line.since),
+                    since=day(line.since),
                     new=_new(line.new),
                 ),
             )
@@ -100,7 +98,7 @@ class ParentTaskLine:
     new: bool
 
 
-def _parent_section(lines: Sequence[ParentTaskLine], cap: int) -> list[Card]:
+def _parent_section(lines: Sequence[ParentTaskLine], cap: int) -> list[CardElement]:
     if not lines:
         return []
     body = [
@@ -110,7 +108,7 @@ def _parent_section(lines: Sequence[ParentTaskLine], cap: int) -> list[Card]:
                 line.pupil_name,
                 texts.REMINDER_PARENT_LINE.format(
                     what=texts.PARENT_TASK_WORDS.get(line.kind, line.kind),
-                    due=_day(line.due_on),
+                    due=day(line.due_on),
                     new=_new(line.new),
                 ),
             )
@@ -136,9 +134,9 @@ def reminder_card(
     cap: int = DEFAULT_CAP,
 ) -> Card:
     """The SENCO's whole-school card (with stalled referrals) or a teacher's card for their pupils."""
-    body: list[Card] = [
+    body: list[CardElement] = [
         title(texts.REMINDER_SENCO_TITLE if for_senco else texts.REMINDER_TEACHER_TITLE),
-        paragraph(texts.REMINDER_INTRO.format(date=_day(today)), subtle=True),
+        paragraph(texts.REMINDER_INTRO.format(date=day(today)), subtle=True),
     ]
     body += _review_section(texts.REMINDER_OVERDUE.format(count=len(overdue)), overdue, cap)
     body += _review_section(texts.REMINDER_DUE_TODAY.format(count=len(due_today)), due_today, cap)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from microsoft_teams.cards.core import CardElement, Container
+
 from cards import texts
-from cards.common import SUBMISSION, Card, card, facts, heading, paragraph, submit, title
+from cards.common import SUBMISSION, Card, card, day, facts, heading, paragraph, submit, title
 from cards.forms import banner, choice_input, date_input, text_input
 from cards.verbs import Verb
 from storage.queries.plans import PlanView
@@ -53,12 +55,10 @@ def review_form_card(
     message: str | None = None,
 ) -> Card:
     v = dict(values or {"held_on": today.isoformat(), "next_due_on": default_next_due.isoformat()})
-    body: list[Card] = [title(texts.REVIEW_FORM_TITLE.format(name=name))]
+    body: list[CardElement] = [title(texts.REVIEW_FORM_TITLE.format(name=name))]
     if message:
         body.append(banner(message))
-    body.append(
-        paragraph(texts.REVIEW_FORM_HINT.format(cycle=plan.cycle, due_on=due_on.isoformat()), subtle=True)
-    )
+    body.append(paragraph(texts.REVIEW_FORM_HINT.format(cycle=plan.cycle, due_on=day(due_on)), subtle=True))
     body += date_input("held_on", "Held on", v.get("held_on", ""), errors=errors)
     body += choice_input(
         "parent_attended",
@@ -111,7 +111,7 @@ def next_cycle_card(
     *, pupil_id: int, name: str, plan: PlanView, results: Mapping[int, str], message: str
 ) -> Card:
     """After a review: choose the outcomes that carry on (not met and partly met are chosen already)."""
-    body: list[Card] = [
+    body: list[CardElement] = [
         title(texts.REVIEW_FORM_TITLE.format(name=name)),
         banner(message, good=True),
         heading(texts.NEXT_CYCLE_HEADING),
@@ -139,14 +139,12 @@ def next_cycle_card(
     )
 
 
-def _due_line(row: DueRow, can_record: bool) -> Card:
+def _due_line(row: DueRow, can_record: bool) -> Container:
     line = texts.REVIEWS_LINE.format(
-        name=row.name, class_name=row.class_name or "\u2014", due_on=row.due_on.isoformat()
+        name=row.name, class_name=row.class_name or "\u2014", due_on=day(row.due_on)
     )
-    block: Card = {"type": "Container", "items": [paragraph(line)]}
-    if can_record:
-        block["selectAction"] = submit(row.name, Verb.REVIEW_START, {"pupil_id": row.pupil_id})
-    return block
+    select = submit(row.name, Verb.REVIEW_START, {"pupil_id": row.pupil_id}) if can_record else None
+    return Container(items=[paragraph(line)], select_action=select)
 
 
 def reviews_card(
@@ -159,7 +157,7 @@ def reviews_card(
     can_record: bool,
     max_parent_rows: int = 100,
 ) -> Card:
-    body: list[Card] = [title(texts.REVIEWS_TITLE)]
+    body: list[CardElement] = [title(texts.REVIEWS_TITLE)]
     overdue = [r for r in due if r.due_on < today]
     soon = [r for r in due if r.due_on >= today]
     if not due:
@@ -173,7 +171,7 @@ def reviews_card(
     if total > len(due):
         body.append(paragraph(texts.REVIEWS_MORE.format(count=total - len(due)), subtle=True))
     if parents:
-        body.append(heading(texts.REVIEWS_PARENTS.format(since=since.isoformat())))
+        body.append(heading(texts.REVIEWS_PARENTS.format(since=day(since))))
         body.append(
             facts(
                 (p.name, texts.REVIEWS_PARENTS_LINE.format(count=p.count)) for p in parents[:max_parent_rows]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from microsoft_teams.cards.core import CardElement
+
 from cards import texts
 from cards.common import Card, card, facts, paragraph, title
 
@@ -17,7 +19,7 @@ class RoleLine:
 
 
 def roles_card(*, school: str, lines: Sequence[RoleLine], total: int, all_roles: Sequence[str]) -> Card:
-    body: list[Card] = [title(texts.ROLES_TITLE.format(school=school))]
+    body: list[CardElement] = [title(texts.ROLES_TITLE.format(school=school))]
     if lines:
         body.append(facts((f"{line.name} ({line.email})", ", ".join(line.roles)) for line in lines))
     else:

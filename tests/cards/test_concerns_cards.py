@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from cards.common import card
 from cards.concerns import approval_card, concern_action, concern_form, status_card
@@ -35,11 +36,11 @@ VIEW = ConcernView(
 )
 
 
-def test_every_concern_card_is_valid_adaptive_card_1_5() -> None:
+def samples() -> dict[str, dict[str, Any]]:
     declined = dataclasses.replace(
         VIEW, status="declined", version=2, decided_by_name="Alex", decided_at=NOW, decision_note="Not yet"
     )
-    samples = {
+    return {
         "form": concern_form(pupil_id=9, pupil_name="Oliver Khan", key="k" * 32, needs=NEEDS),
         "form_errors": concern_form(
             pupil_id=9,
@@ -62,5 +63,8 @@ def test_every_concern_card_is_valid_adaptive_card_1_5() -> None:
         "declined": status_card(declined),
         "button": card([], [concern_action(9)]),
     }
-    assert validate_cards(samples) == {}
+
+
+def test_every_concern_card_is_valid_adaptive_card_1_5() -> None:
+    assert validate_cards(samples()) == {}
     assert approval_card(VIEW, needs=NEEDS, user_ids=["29:a"])["refresh"]["action"]["data"] == {"concern": 3}

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from cards import texts
+from cards.common import to_json, week
 from cards.digest import MAX_NAMES, MAX_PROVISIONS, MAX_SCHOOLS, digest_card, hours_chart, trust_digest_card
 from storage.queries.digest import (
     AreaCount,
@@ -57,7 +58,7 @@ def costs(n: int) -> list[CostLine]:
     return [CostLine(PupilLine(i, 1, "Given" * 20, "Family" * 20), 700_000 - i) for i in range(n)]
 
 
-def every_card() -> dict[str, dict[str, Any]]:
+def samples() -> dict[str, dict[str, Any]]:
     d = full_digest()
     return {
         "digest_head": digest_card(
@@ -86,12 +87,12 @@ def every_card() -> dict[str, dict[str, Any]]:
 
 
 def test_every_digest_card_is_valid_adaptive_card_1_5() -> None:
-    assert validate_cards(every_card()) == {}
+    assert validate_cards(samples()) == {}
 
 
 def test_the_chart_without_its_fallback_is_refused() -> None:
     # Proof the check above can fail: Teams-only Chart.* must carry a fallback.
-    chart = hours_chart(full_digest().hours_by_week)
+    chart = to_json(hours_chart(full_digest().hours_by_week))
     del chart["fallback"]
     bare = {"type": "AdaptiveCard", "version": "1.5", "body": [chart]}
     assert "bare" in validate_cards({"bare": bare})
@@ -99,11 +100,11 @@ def test_the_chart_without_its_fallback_is_refused() -> None:
 
 def test_the_chart_has_a_text_fallback_with_the_same_numbers() -> None:
     d = full_digest()
-    chart = hours_chart(d.hours_by_week)
+    chart = to_json(hours_chart(d.hours_by_week))
     assert chart["type"] == "Chart.VerticalBar" and len(chart["data"]) == 8
     fallback = card_texts(chart["fallback"])
     for w in d.hours_by_week:
-        assert w.week.label in fallback and f"{w.pupil_minutes / 60:,.1f}" in fallback
+        assert week(w.week.start) in fallback and f"{w.pupil_minutes / 60:,.1f}" in fallback
 
 
 def test_names_only_when_allowed_and_never_in_totals() -> None:

@@ -40,7 +40,7 @@ def _view(*, undone: bool = False) -> SessionView:
     )
 
 
-def every_card() -> dict[str, dict[str, Any]]:
+def samples() -> dict[str, dict[str, Any]]:
     empty = LogForm(key="k" * 24, held_on=TODAY.isoformat())
     filled = LogForm(
         key="k" * 24,
@@ -105,7 +105,7 @@ def other_cards() -> dict[str, dict[str, Any]]:
 
 
 def test_log_cards_are_valid_adaptive_card_1_5() -> None:
-    assert validate_cards(every_card()) == {}
+    assert validate_cards(samples()) == {}
 
 
 def test_costs_only_when_asked() -> None:

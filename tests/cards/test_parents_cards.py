@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from cards import texts
+from cards.contacts import contacts_card
+from cards.letters import pick_card, preview_card, ready_card, template_card
 from cards.parents import task_done_card, tasks_card
 from cards.pupil import summary_card
-from storage.queries.parents import TaskRow
+from storage.queries.parents import ContactRow, TaskRow
 from storage.queries.pupil_summary import PupilSummary
 from tests.support.node import validate_cards
 
@@ -27,7 +29,7 @@ def rows(n: int) -> list[TaskRow]:
 SUMMARY = PupilSummary(1, "Amira Khan", 4, "K", ["Speech, language and communication needs"], [], [], 0, 0)
 
 
-def samples() -> dict[str, dict[str, Any]]:
+def task_samples() -> dict[str, dict[str, Any]]:
     return {
         "tasks": tasks_card(rows(5), TODAY, more=True),
         "tasks_empty": tasks_card([], TODAY, more=False),
@@ -53,19 +55,20 @@ def samples() -> dict[str, dict[str, Any]]:
     }
 
 
+def samples() -> dict[str, dict[str, Any]]:
+    return {**task_samples(), **contact_samples(), **letter_samples()}
+
+
 def test_parents_cards_are_valid_adaptive_cards() -> None:
-    assert validate_cards(samples()) == {}
+    assert validate_cards(task_samples()) == {}
 
 
-def test_contacts_cards_are_valid_adaptive_cards() -> None:
-    from cards.contacts import contacts_card
-    from storage.queries.parents import ContactRow
-
+def contact_samples() -> dict[str, dict[str, Any]]:
     rows = [
         ContactRow(1, "Sara Khan", "Mother", "sara@example.org", "", True),
         ContactRow(2, "Omar Khan", "Father", "", "01632 960000", False),
     ]
-    samples = {
+    return {
         "empty": contacts_card(pupil_id=1, pupil_name="Amira Khan", rows=[]),
         "listed": contacts_card(pupil_id=1, pupil_name="Amira Khan", rows=rows, message="Saved", good=True),
         "editing_with_errors": contacts_card(
@@ -78,14 +81,16 @@ def test_contacts_cards_are_valid_adaptive_cards() -> None:
             message=texts.CONTACT_RELATIONSHIP_REQUIRED,
         ),
     }
-    assert validate_cards(samples) == {}
 
 
-def test_letter_cards_are_valid_adaptive_cards() -> None:
+def test_contacts_cards_are_valid_adaptive_cards() -> None:
+    assert validate_cards(contact_samples()) == {}
+
+
+def letter_samples() -> dict[str, dict[str, Any]]:
     from bot.letters import wording as letters
-    from cards.letters import pick_card, ready_card, template_card
 
-    samples = {
+    return {
         "pick": pick_card(pupil_id=1, pupil_name="Amira Khan"),
         "ready": ready_card(
             pupil_id=1,
@@ -111,20 +116,17 @@ def test_letter_cards_are_valid_adaptive_cards() -> None:
             errors={"body": texts.LETTER_TEMPLATE_UNKNOWN.format(name="pupil_dob")},
             message=texts.LETTER_TEMPLATE_UNKNOWN.format(name="pupil_dob"),
         ),
+        "preview": preview_card(
+            pupil_id=1,
+            pupil_name="Amira Khan",
+            kind="review_summary",
+            mailbox="senco@school.example",
+            to=[("Sara Khan", "sara@example.org"), ("Omar Khan", "omar@example.org")],
+            subject="How your child's plan went: Amira (Oakfield Primary)",
+            key="a" * 32,
+        ),
     }
-    assert validate_cards(samples) == {}
 
 
-def test_email_preview_card_is_valid() -> None:
-    from cards.letters import preview_card
-
-    card = preview_card(
-        pupil_id=1,
-        pupil_name="Amira Khan",
-        kind="review_summary",
-        mailbox="senco@school.example",
-        to=[("Sara Khan", "sara@example.org"), ("Omar Khan", "omar@example.org")],
-        subject="How your child's plan went: Amira (Oakfield Primary)",
-        key="a" * 32,
-    )
-    assert validate_cards({"preview": card}) == {}
+def test_letter_cards_are_valid_adaptive_cards() -> None:
+    assert validate_cards(letter_samples()) == {}

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from cards import texts
+from cards.common import to_json
 from cards.referrals import (
     Choice,
     approval_card,
@@ -83,7 +84,7 @@ PUPILS = [Choice("Amelia Smith (Year 4)", "3"), Choice("Noah Jones (Year 4)", "4
 SERVICES = [Choice("Educational psychology", "1"), Choice("CAMHS", "2")]
 
 
-def every_refer_card() -> dict[str, dict[str, Any]]:
+def samples() -> dict[str, dict[str, Any]]:
     field_errors = {
         f: texts.FIELD_REQUIRED
         for f in ("pupil", "service", "concern", "tried", "consent_on", "consent_by", "urgency", "note")
@@ -165,7 +166,7 @@ def every_refer_card() -> dict[str, dict[str, Any]]:
 
 
 def test_every_refer_card_is_valid_adaptive_card_1_5() -> None:
-    cards = every_refer_card()
+    cards = samples()
     assert validate_cards(cards) == {}
 
 
@@ -181,5 +182,5 @@ def test_approval_card_uses_universal_actions_with_refresh() -> None:
 
 
 def test_refer_action_is_a_button_for_other_cards() -> None:
-    action = refer_action(3)
-    assert action["data"] == {"verb": Verb.REFER_OPEN.value, "pupil": 3}
+    action = to_json(refer_action(3))
+    assert action["type"] == "Action.Submit" and action["data"] == {"verb": Verb.REFER_OPEN.value, "pupil": 3}

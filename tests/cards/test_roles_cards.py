@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cards import texts
 from cards.common import notice
 from cards.roles import RoleLine, roles_card
@@ -10,15 +12,18 @@ from tests.support.node import validate_cards
 ROLES = ["teacher", "ta", "senco", "head", "admin", "trust_lead"]
 
 
-def test_roles_cards_are_valid_adaptive_card_1_5() -> None:
+def samples() -> dict[str, dict[str, Any]]:
     lines = [RoleLine("Alex Wilber", "alex.wilber@oakfield.example", ["admin", "senco"])]
-    cards = {
+    return {
         "roles": roles_card(school="Oakfield", lines=lines, total=1, all_roles=ROLES),
         "roles_more": roles_card(school="Oakfield", lines=lines, total=250, all_roles=ROLES),
         "roles_empty": roles_card(school="Oakfield", lines=[], total=0, all_roles=ROLES),
         "roles_error": notice(texts.ROLES_LAST_ADMIN.format(name="Alex Wilber")),
     }
-    assert validate_cards(cards) == {}
+
+
+def test_roles_cards_are_valid_adaptive_card_1_5() -> None:
+    assert validate_cards(samples()) == {}
 
 
 def test_more_than_shown_says_so() -> None:

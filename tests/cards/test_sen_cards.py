@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from cards import texts
+from cards.common import day
 from cards.forms import pupil_picker
 from cards.plans import plan_card, plan_form_card
 from cards.register import PAGE_SIZE, register_history_card, register_list_card, register_pupil_card
@@ -49,7 +50,7 @@ PLAN = PlanView(
 CURRENT = CurrentEntry(5, "K", "SPLD", None, DAY)
 
 
-def every_card() -> dict[str, dict[str, Any]]:
+def samples() -> dict[str, dict[str, Any]]:
     errors = {"status": texts.STATUS_S, "need1": texts.NEED_REQUIRED, "reason": texts.REASON_REQUIRED}
     plan_errors = {"outcome1": texts.OUTCOMES_REQUIRED, "review_on": texts.REVIEW_DATE_PAST}
     review_errors = {"held_on": texts.HELD_ON_FUTURE, "result_10": texts.RESULT_REQUIRED}
@@ -135,7 +136,7 @@ def every_card() -> dict[str, dict[str, Any]]:
             **common,
             plan=PLAN,
             results={10: "met", 11: "not_met"},
-            message=texts.REVIEW_SAVED.format(next_due=DAY),
+            message=texts.REVIEW_SAVED.format(next_due=day(DAY)),
         ),
         "reviews": reviews_card(
             today=DAY,
@@ -153,10 +154,10 @@ def every_card() -> dict[str, dict[str, Any]]:
 
 
 def test_every_sen_card_is_valid_adaptive_card_1_5() -> None:
-    assert validate_cards(every_card()) == {}
+    assert validate_cards(samples()) == {}
 
 
 def test_the_largest_cards_stay_well_under_80_kb() -> None:
-    for name, built in every_card().items():
+    for name, built in samples().items():
         size = len(json.dumps(built).encode("utf-16-le"))
         assert size < 40_000, (name, size)

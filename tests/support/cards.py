@@ -26,6 +26,36 @@ def card_texts(card: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+# Where a card carries words for people: a TextBlock's text, fact titles and values, the titles of actions,
+# choices, toggles and charts, labels, placeholders, error messages, chart axes and bars. Not the values
+# of inputs or the data of actions: those are for the bot, and stay ISO.
+_WORDS = ("title", "label", "placeholder", "errorMessage", "xAxisTitle", "yAxisTitle", "fallbackText")
+
+
+def staff_texts(card: dict[str, Any]) -> list[str]:
+    """Every piece of text on `card` meant to be read by a person."""
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock" and isinstance(node.get("text"), str):
+                out.append(node["text"])
+            out.extend(node[k] for k in _WORDS if isinstance(node.get(k), str))
+            # A fact's title is among _WORDS; its value is words too (an input's value is not).
+            out.extend(f["value"] for f in node.get("facts") or [] if isinstance(f.get("value"), str))
+            if str(node.get("type", "")).startswith("Chart."):
+                out.extend(str(point.get("x")) for point in node.get("data") or [])
+            for key, value in node.items():
+                if key != "data" and isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return out
+
+
 # Submit-data names a Teams client keeps for itself: the web renderer (and the Agents Playground)
 # throws "Cannot assign to read only property 'key'" on a data property named `key`, and the click
 # never reaches the bot. Every card the tests see is checked for them.

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cards import texts
+from cards.common import week
 from storage.models import AuditEvent, Outbox, utcnow
 from storage.queries.digest import IsoWeek
 from tests.conftest import BotUnderTest
@@ -93,8 +94,8 @@ async def test_trust_lead_gets_every_school_totals_only(bot: BotUnderTest, fx: d
 
 async def test_this_week_and_last_week_follow_the_clock(bot: BotUnderTest, fx: dfx.DigestFixture) -> None:
     this_week = IsoWeek.containing(utcnow().date())
-    assert f"Week {this_week.label}:" in await ask(bot, "digest", dfx.HEAD)
-    assert f"Week {this_week.shifted(-1).label}:" in await ask(bot, "digest last", dfx.HEAD)
+    assert f"Week: {week(this_week.start)} " in await ask(bot, "digest", dfx.HEAD)
+    assert f"Week: {week(this_week.shifted(-1).start)} " in await ask(bot, "digest last", dfx.HEAD)
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ async def test_overdue_parent_tasks_reach_the_senco_once(bot: BotUnderTest) -> N
     assert texts.REMINDER_PARENTS.format(count=1) in senco
     assert late.display_name in senco and fresh.display_name not in senco
     line = texts.REMINDER_PARENT_LINE.format(
-        what=texts.PARENT_TASK_WORDS["inform_sen_support"], due="Sun 29 Nov", new=texts.REMINDER_NEW
+        what=texts.PARENT_TASK_WORDS["inform_sen_support"], due="Sun 29 Nov 2026", new=texts.REMINDER_NEW
     )
     assert line in senco
     for teacher in ("Ellie Brooks", "Adele Vance"):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from cards import texts
+from cards.common import day as day_for_people
 from cards.verbs import Verb
 from storage.models import PlanOutcome, Pupil, RegisterEntry, Review, ReviewOutcome, SupportPlan
 from storage.queries import reviews as review_queries
@@ -309,8 +310,8 @@ async def test_reviews_lists_due_and_overdue_and_parent_meetings_by_hand(sen_bot
     overdue_at = body.index(texts.REVIEWS_OVERDUE)
     due_at = body.index(texts.REVIEWS_DUE)
     assert overdue_at < body.index(name[a.id]) < due_at < body.index(name[b.id])
-    assert (TODAY + dt.timedelta(days=20)).isoformat() not in body
-    assert texts.REVIEWS_PARENTS.format(since="2026-09-01") in body
+    assert day_for_people(TODAY + dt.timedelta(days=20)) not in body
+    assert texts.REVIEWS_PARENTS.format(since="Tue 1 Sep 2026") in body
     facts = {f["title"]: f["value"] for blk in card["body"] if blk["type"] == "FactSet" for f in blk["facts"]}
     assert facts[name[a.id]] == texts.REVIEWS_PARENTS_LINE.format(count=3)
     assert facts[name[b.id]] == texts.REVIEWS_PARENTS_LINE.format(count=1)
