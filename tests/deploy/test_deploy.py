@@ -325,7 +325,9 @@ def test_two_workers_serve_the_port_a_killed_one_is_replaced_and_sighup_replaces
 def test_with_two_workers_each_runs_the_planners_and_each_digest_is_planned_once(
     service_db: str, tmp_path: Path
 ) -> None:
-    """Both workers plan at start-up, at the same moment; the database keeps one row per digest."""
+    """Both workers start their scheduler, which plans at once, at the same moment; the database keeps one
+    row per digest. (A planner that finds every row already there returns without a log line, so one
+    or two `weekly_digests_planned` lines appear, and their counts add up to the rows.)"""
     env = _env(service_db, _free_port())
     seeded = subprocess.run(
         [str(SENBOT), "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
@@ -335,7 +337,14 @@ def test_with_two_workers_each_runs_the_planners_and_each_digest_is_planned_once
     proc, _base = _serve(service_db, tmp_path, workers=2, SENBOT_ADMINS="megan.bowen@oakfield.example")
     lines: list[dict[str, object]] = []
     try:
-        _wait_for(lambda: _log(tmp_path).count('"weekly_digests_planned"') == 2, "both workers' planners")
+        _wait_for(
+            lambda: (
+                _log(tmp_path).count('"scheduler_started"') == 2
+                and '"weekly_digests_planned"' in _log(tmp_path)
+            ),
+            "both schedulers and a planner",
+        )
+        time.sleep(1)  # the other worker's first tick, which runs as its scheduler starts
     finally:
         _out, err = _stop(proc, tmp_path)
     assert proc.returncode == 0, err
@@ -344,10 +353,10 @@ def test_with_two_workers_each_runs_the_planners_and_each_digest_is_planned_once
             lines.append(json.loads(line))
     assert sum(1 for e in lines if e["event"] == "scheduler_started") == 2, err[-3000:]
     planned = [e for e in lines if e["event"] == "weekly_digests_planned"]
-    assert len(planned) == 2  # each worker planned ...
+    assert 1 <= len(planned) <= 2
     assert not [e for e in lines if e["event"] == "job_failed"], err[-3000:]
     rows, recipients = asyncio.run(_digest_rows(service_db)), asyncio.run(_digest_recipients(service_db))
-    # ... and between them created exactly one row per recipient: no row twice, none failed.
+    # Between them the workers created exactly one row per recipient: none twice, none failed.
     assert sum(int(str(e["created"])) for e in planned) == rows == recipients > 0
     # SENBOT_ADMINS ran in both workers as they started: one grant, audited once.
     assert asyncio.run(_admin_grants_audited(service_db)) == 1
