@@ -33,6 +33,7 @@ from sqlalchemy import func, insert, select
 
 from benchmarks._log_support import BENCH_TENANT, database_url, new_urn, remove_school, summary
 from benchmarks.messages import Child, bot_env, start_services
+from cards.common import SUBMISSION
 from storage import db, migrate
 from storage.models import (
     Attendance,
@@ -195,7 +196,7 @@ async def run(
                     act.submit(
                         {
                             "verb": "log_submit",
-                            "key": f"{prefix}-{uuid.uuid4().hex}",
+                            SUBMISSION: f"{prefix}-{uuid.uuid4().hex}",
                             "provision": str(provision_id),
                             "held_on": today,
                             "minutes": "20",

@@ -3,9 +3,9 @@
 Why separate processes: on a 2-core machine the load generator's CPU must not be counted against the
 bot, and the bot must run exactly as in production (its own event loop, tokens checked, logs written).
 
-- `bot`: the real app (create_app) in production mode, configured from SENBOT_* variables, in
-  SENBOT_WORKERS processes forked by the same supervisor and with the same process tuning as
-  `senbot serve`; the only difference is a static outgoing token instead of a call to Entra ID.
+- `bot`: the real app (create_app) in production mode, configured from SENBOT_* variables, served by
+  the same code as `senbot serve` (one process, or gunicorn with SENBOT_WORKERS workers) with the same
+  process tuning; the only difference is a static outgoing token instead of a call to Entra ID.
 - `services`: the token authority (OpenID metadata + JWKS) and the fake Bot Connector, reusing the
   test fixtures (tests/support); the parent asks it over stdin how many replies arrived.
 - `bare`: a bare aiohttp handler (201 for a POST with a JSON body), the baseline.
@@ -21,8 +21,11 @@ import collections
 import cProfile
 import json
 import os
+import signal
 import socket
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -60,40 +63,75 @@ async def _serve_until_stdin_closes(app: web.Application, **info: Any) -> None:
     await runner.cleanup()
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:  # not Linux: the CPU figures are then left out
+        return []
+
+
 def run_bot() -> None:
-    """The bot's workers (SENBOT_WORKERS, default 1) forked by the same supervisor as `senbot serve`."""
-    from aiohttp import web
+    """The bot served exactly as `senbot serve` serves it (bot/server/serving.py: one process, or
+    gunicorn's SENBOT_WORKERS workers), in a child process, with a static outgoing token."""
+    from bot.server import logs, serving
+    from bot.server.assembly import create_app
+    from bot.settings import Settings, load_settings
 
-    from app import create_app
-    from bot.server import logs, process, workers
-    from bot.settings import load_settings
-
-    settings = load_settings()
+    settings = load_settings().model_copy(update={"host": "127.0.0.1", "port": _free_port()})
     logs.configure(settings.log_level, settings.log_format)
     profile_path = os.environ.get("BENCH_PROFILE")
 
-    def serve_one(index: int, sock: socket.socket) -> None:
-        app = create_app(settings, outgoing_token=lambda: BENCH_OUTGOING_TOKEN, primary=index == 0)
-        process.tune_gc()
-        if not profile_path:
-            web.run_app(app, sock=sock, print=None, access_log=None)
-            return
-        # `--profile`: cProfile of each worker's event loop thread (aiosqlite's threads are not seen).
-        profiler = cProfile.Profile()
-        profiler.enable()
-        try:
-            web.run_app(app, sock=sock, print=None, access_log=None)
-        finally:
-            profiler.disable()
-            profiler.dump_stats(profile_path if index == 0 else f"{profile_path}.{index}")
+    def factory(worker_settings: Settings) -> web.Application:
+        app = create_app(worker_settings, outgoing_token=lambda: BENCH_OUTGOING_TOKEN)
+        if profile_path:
+            # `--profile`: cProfile of each worker's event loop thread (aiosqlite's threads are not seen).
+            profiler = cProfile.Profile()
+            path = profile_path if settings.workers == 1 else f"{profile_path}.{os.getpid()}"
 
-    pool = workers.Workers(settings.workers, serve_one)
-    port = pool.start("127.0.0.1", 0)
-    # The worker pids, so the parent can add up their CPU (this process only waits).
-    _announce(port=port, pids=sorted(pool.children))
+            async def dump(_app: web.Application) -> None:
+                profiler.disable()
+                profiler.dump_stats(path)
+
+            app.on_cleanup.append(dump)
+            profiler.enable()
+        return app
+
+    server = os.fork()
+    if server == 0:  # pragma: no cover - measured by its behaviour
+        code = 1
+        try:
+            code = serving.serve(settings, factory)
+        except SystemExit as exc:  # gunicorn's arbiter exits the process itself
+            code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    base = f"http://127.0.0.1:{settings.port}"
+    while True:
+        if os.waitpid(server, os.WNOHANG) != (0, 0):
+            raise SystemExit("the bot exited before it was ready")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1):
+                pass
+            workers = _children(server) if settings.workers > 1 else []
+            if settings.workers == 1 or len(workers) == settings.workers:
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    # The serving pids (with several: gunicorn's arbiter and its workers), so the parent can add up
+    # their CPU; this process only waits.
+    _announce(port=settings.port, pids=[server, *workers])
     sys.stdin.read()
-    pool.stop()
-    pool.wait()
+    os.kill(server, signal.SIGTERM)
+    os.waitpid(server, 0)
 
 
 async def run_bare() -> None:

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     admins: str = ""
     # Off in tests and benchmarks that drive jobs by hand.
     scheduler_enabled: bool = True
-    # Processes serving the port (bot/server/workers.py); one per core is the usual choice.
+    # Processes serving the port (bot/server/serving.py: gunicorn when more than one); one per core.
     workers: int = Field(default=1, ge=1, le=16)
 
     # The Teams app package (`senbot package`, docs/deploy.md). Not needed to serve; checked when packaging.

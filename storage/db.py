@@ -2,8 +2,10 @@
 
 Why: one engine per process and one short unit of work per turn or job (docs/design.md, "How the code reads").
 SQLite gets the pragmas that make it a safe embedded default: foreign keys on, WAL so readers do
-not block the writer, and a busy timeout so concurrent writers queue instead of failing; and a
-driver adapter that crosses to aiosqlite's thread once per statement (storage/sqlite_async.py).
+not block the writer, and a busy timeout so concurrent writers queue instead of failing. It runs on
+SQLAlchemy's own `sqlite+aiosqlite` dialect with public options only (pool settings and a connect
+event), so neither SQLAlchemy nor aiosqlite is held to a minor version; what that costs against a
+hand-made adapter is measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
-from storage.sqlite_async import OneHopDBAPI
 
 
 def is_sqlite(url: str) -> bool:
@@ -35,7 +35,7 @@ def create_engine(
         # and four pragmas each), and turns waiting for one of 5 were served out of order, which
         # tripled p99 at 50 concurrent turns (docs/benchmarks.md). 20 covers the benchmark's
         # concurrency with SQLite's one writer at a time; more turns wait their turn.
-        kwargs.update(module=OneHopDBAPI(), pool_size=20, max_overflow=0, pool_timeout=30)
+        kwargs.update(pool_size=20, max_overflow=0, pool_timeout=30)
     else:
         # A fixed pool too: overflow connections were closed on return and opened again under the
         # next burst, each a connect plus re-preparing every statement (asyncpg prepares per
@@ -99,9 +99,9 @@ def autocommit_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncS
 
     Why: the identity read that opens every turn was four round trips on PostgreSQL (pool ping, BEGIN,
     the query, COMMIT); without a transaction it is two. Only for work that is one statement or a
-    read: nothing here can be rolled back. SQLite gets the plain factory, because its adapter
-    already begins a transaction only before a write and skips empty commits, while switching
-    isolation levels would cost two extra crossings to its thread.
+    read: nothing here can be rolled back. SQLite gets the plain factory: its driver begins a
+    transaction only before a write anyway, and switching isolation levels on every checkout would
+    add two statements on aiosqlite's thread.
     """
     if is_sqlite(engine.url.drivername):
         return session_factory(engine)

@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app import create_app
+from bot.server.assembly import create_app
 from bot.settings import Settings
 from storage import db, migrate
 from storage.demo import DEMO_TENANT, seed_demo

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="senbot", description="SEN support bot for Microsoft Teams")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="serve the bot (as python app.py)")
+    sub.add_parser("serve", help="serve the bot (SENBOT_WORKERS processes; as python app.py)")
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="bring the database to the latest migration")
@@ -82,10 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.command == "serve":
-        import app
+        from bot.server import logs
+        from bot.server.serving import serve
 
-        app.main()
-        return 0
+        logs.configure(settings.log_level, settings.log_format)
+        return serve(settings)
     if args.command == "db":
         from storage import migrate
 

@@ -24,10 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.settings import Settings
 from storage.models import Role
 from storage.queries import audit, roster
-from storage.queries.roster import (
+from storage.queries.roster import staff as roster_staff
+from storage.queries.roster.records import (
     Changes,
     ClassRecord,
     Enrolment,
+    Problem,
     PupilRecord,
     Roster,
     Source,
@@ -395,7 +397,7 @@ async def import_roster(
         return ImportReport(school.id, changes, errors, written=True)
 
 
-def _problem(p: roster.Problem) -> str:
+def _problem(p: Problem) -> str:
     return f"{p.source.file}:{p.source.line}: {p.message}" if p.source else p.message
 
 
@@ -403,7 +405,7 @@ async def grant_configured_admins(session: AsyncSession, settings: Settings, *, 
     """Staff whose email is in SENBOT_ADMINS get the admin role, each grant audited; idempotent.
 
     Run after every import and sync (a new admin may just have arrived) and at start-up."""
-    granted = await roster.grant_configured_admins(session, settings.admin_emails, now=now)
+    granted = await roster_staff.grant_configured_admins(session, settings.admin_emails, now=now)
     for school_id, staff_id in granted:
         audit.record(
             session,

@@ -36,7 +36,8 @@ from bot.roster.csv_import import grant_configured_admins
 from bot.settings import Settings
 from storage.models import Role, School, utcnow
 from storage.queries import audit, roster
-from storage.queries.roster import ClassRecord, Enrolment, PupilRecord, Roster, StaffRecord
+from storage.queries.roster import staff as roster_staff
+from storage.queries.roster.records import ClassRecord, Enrolment, PupilRecord, Roster, StaffRecord
 
 log = structlog.get_logger(__name__)
 
@@ -214,7 +215,7 @@ async def sync_school(
         records, object_ids, skipped = to_roster(data)
         async with sessions.begin() as session:
             changes = await roster.apply(session, school.id, records, today=today, now=now, write=True)
-            linked = await roster.link_object_ids(session, school.id, object_ids)
+            linked = await roster_staff.link_object_ids(session, school.id, object_ids)
             changes.add("staff", "object ids linked", linked)
             await grant_configured_admins(session, settings, now=now)
             audit.record(

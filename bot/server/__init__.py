@@ -1,1 +1,1 @@
-"""The web edge and the process: HTTP routes, structured logs, process tuning and worker processes."""
+"""The web edge and the process: the app factory, HTTP routes, structured logs, process tuning, serving."""

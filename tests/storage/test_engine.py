@@ -1,10 +1,8 @@
-"""The engine's performance work keeps the database's behaviour: storage/sqlite_async.py, storage/db.py."""
+"""The engine keeps the database's behaviour under its pool and connection settings: storage/db.py."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import db
-from storage.sqlite_async import _OneHopConnection
 from tests.conftest import PG_URL
 
 pg_only = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
@@ -25,17 +22,6 @@ async def sqlite_engine(tmp_path: Path) -> AsyncEngine:
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
     return engine
-
-
-async def _crossings(engine: AsyncEngine) -> int:
-    """Functions run on the connection's thread so far (every pooled connection of this engine)."""
-    total = 0
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        adapted = raw.dbapi_connection
-        assert isinstance(adapted, _OneHopConnection)
-        total += adapted.finished
-    return total
 
 
 async def test_sqlite_statements_results_and_errors_are_those_of_sqlite(sqlite_engine: AsyncEngine) -> None:
@@ -65,60 +51,30 @@ async def test_sqlite_statements_results_and_errors_are_those_of_sqlite(sqlite_e
     await sqlite_engine.dispose()
 
 
-async def test_sqlite_read_only_unit_is_one_crossing_and_writes_commit(
+async def test_sqlite_connections_get_their_pragmas_and_sessions_commit_or_roll_back(
     sqlite_engine: AsyncEngine,
 ) -> None:
-    sessions = db.session_factory(sqlite_engine)
-    async with sessions.begin() as session:
-        await session.execute(text("SELECT 1"))
-    before = await _crossings(sqlite_engine)
-    async with sessions.begin() as session:
-        await session.execute(text("SELECT count(*) FROM t"))
-    # One statement, and no commit or reset crossings (no transaction was open). The probe in
-    # _crossings itself runs no statement.
-    assert await _crossings(sqlite_engine) - before == 1
+    async with sqlite_engine.connect() as conn:
+        pragmas = [
+            (await conn.execute(text(f"PRAGMA {name}"))).scalar()
+            for name in ("foreign_keys", "journal_mode", "busy_timeout", "synchronous")
+        ]
+    assert pragmas == [1, "wal", 10000, 1]  # synchronous 1 is NORMAL
 
+    sessions = db.session_factory(sqlite_engine)
     async with sessions.begin() as session:
         await session.execute(text("INSERT INTO t (v) VALUES ('kept')"))
     async with sessions() as session:
         await session.execute(text("INSERT INTO t (v) VALUES ('dropped')"))
         await session.rollback()
+    async with sessions() as session:
+        await session.execute(text("INSERT INTO t (v) VALUES ('never committed')"))
+    # A session closed without commit rolls back; another engine (another connection) sees only 'kept'.
     other = db.create_engine(str(sqlite_engine.url))
     async with other.connect() as conn:
         values = (await conn.execute(text("SELECT v FROM t"))).scalars().all()
     assert values == ["kept"]
     await other.dispose()
-    await sqlite_engine.dispose()
-
-
-async def test_sqlite_reset_is_skipped_only_when_nothing_is_queued(
-    sqlite_engine: AsyncEngine,
-) -> None:
-    """A write still queued for the thread (its caller cancelled, say) has not opened its transaction
-    yet: "no transaction open" must not be trusted until the thread has run everything queued."""
-    gate = threading.Event()
-    async with sqlite_engine.connect() as conn:
-        adapted = (await conn.get_raw_connection()).dbapi_connection
-        assert isinstance(adapted, _OneHopConnection)
-        blocker = asyncio.ensure_future(adapted._connection._execute(gate.wait))
-
-        def write(raw: sqlite3.Connection) -> None:
-            raw.execute("INSERT INTO t (v) VALUES ('queued')")
-
-        queued = asyncio.ensure_future(adapted.run_on_thread(write))
-        await asyncio.sleep(0.05)
-        assert not adapted._connection._conn.in_transaction  # the write has not started ...
-        assert not adapted._idle_outside_transaction()  # ... so a reset would not be skipped
-        gate.set()
-        await blocker
-        await queued
-        assert adapted._connection._conn.in_transaction
-        assert not adapted._idle_outside_transaction()
-        # What the pool's reset does on return; in a greenlet, as SQLAlchemy calls it.
-        await conn.run_sync(lambda _sync: adapted.rollback())
-        assert adapted._idle_outside_transaction()
-    async with sqlite_engine.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
     await sqlite_engine.dispose()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -346,6 +347,32 @@ async def test_configured_admins_get_the_admin_role_at_import(
         )
         == 0
     )
+
+
+async def test_a_start_up_grant_racing_another_process_is_skipped_not_an_error(
+    sessions: async_sessionmaker[AsyncSession], school: int, files: Path
+) -> None:
+    """Every serving process grants SENBOT_ADMINS as it starts. Here another process has inserted the
+    grant but not committed when this one looks: this one does not see it, waits on its insert, and
+    must then skip the row (not fail the start) and audit nothing."""
+    await run(sessions, files)
+    settings = Settings(admins="rob.ellis@brookside.example")
+    async with sessions() as other:
+        rob = (await other.execute(select(Staff.id).where(Staff.mis_id == "S005"))).scalar_one()
+        other.add(StaffRole(staff_id=rob, role="admin", granted_at=utcnow()))
+        await other.flush()  # the other process's insert, uncommitted
+        racing = asyncio.ensure_future(directory.apply_configured_admins(sessions, settings, now=utcnow()))
+        await asyncio.sleep(0.5)
+        assert not racing.done()  # waiting on the other process's row
+        await other.commit()
+    assert await racing == 0
+    async with sessions() as session:
+        roles = (await session.execute(select(StaffRole.role).where(StaffRole.staff_id == rob))).scalars()
+        assert sorted(roles) == ["admin", "head"]
+        audited = await session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.correlation_id == "SENBOT_ADMINS")
+        )
+    assert audited == 0
 
 
 async def test_staff_missing_from_a_full_staff_file_leave(

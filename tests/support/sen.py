@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app import create_app
+from bot.server.assembly import create_app
 from storage.models import AuditEvent, ClassPupil, ClassStaff, Pupil, RegisterEntry, School, Staff
 from tests.conftest import OUTGOING_TOKEN, BotUnderTest, production_settings
 from tests.support import activities as act

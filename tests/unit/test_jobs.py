@@ -7,7 +7,6 @@ import datetime as dt
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import create_app
 from bot.jobs.scheduler import (
     DIGEST_JOB,
     DISPATCHER_JOB,
@@ -16,6 +15,7 @@ from bot.jobs.scheduler import (
     PLANNER_JOB,
     build_scheduler,
 )
+from bot.server.assembly import create_app
 from tests.conftest import OUTGOING_TOKEN, production_settings
 from tests.support.tokens import TokenAuthority
 

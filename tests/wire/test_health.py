@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from app import create_app
+from bot.server.assembly import create_app
 from bot.settings import Settings
 
 

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app import create_app
 from bot.jobs.scheduler import JOBS_KEY
+from bot.server.assembly import create_app
 from cards import texts
 from cards.verbs import Verb
 from storage.models import Outbox, ParentContact, ParentEmail, ParentTask, Pupil
