@@ -68,6 +68,14 @@ class KeyCache:
             raise AuthError("unknown signing key id")
         return key
 
+    def current(self, kid: str) -> SigningKey | None:
+        """The key published under this id as of the last refresh, without fetching."""
+        return self._keys.get(kid)
+
+    async def refresh(self) -> None:
+        """Fetch the published keys now (at start-up, or when an operator knows a key was withdrawn)."""
+        await self._refresh(decided_at=time.monotonic())
+
     async def _refresh(self, *, decided_at: float) -> None:
         async with self._lock:
             # Another request refreshed (or failed to) while we waited for the lock: use its result.
@@ -105,7 +113,9 @@ class KeyCache:
 @dataclass(frozen=True)
 class Validated:
     claims: Mapping[str, Any]
-    endorsements: frozenset[str]
+    kid: str
+    # The very key object that verified the signature: a refresh that withdraws or replaces it ends the entry.
+    key: SigningKey
     expires_at: float
 
 
@@ -114,9 +124,10 @@ class TokenCache:
     """Tokens whose signature and claims were verified, keyed by their exact text, until they expire.
 
     Keyed by the whole token, so a hit is the very string that was verified (a forged or altered token
-    is a different key and is verified in full). Bounded: least recently used first out. A token stays
-    accepted until its own expiry even if its signing key is withdrawn meanwhile, as with any
-    stateless token; keys are withdrawn with days of notice, tokens live an hour.
+    is a different key and is verified in full). Bounded: least recently used first out. An entry holds
+    the signing key that verified it; the validator drops the entry once that key is no longer the one
+    published under its id (withdrawn or replaced at the last key refresh), so a withdrawn key stops
+    working as soon as the keys are refreshed, not when the last token it signed expires.
     """
 
     limit: int = 1024
@@ -139,6 +150,9 @@ class TokenCache:
         while len(self._entries) > self.limit:
             self._entries.popitem(last=False)
 
+    def drop(self, token: str) -> None:
+        self._entries.pop(token, None)
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -160,6 +174,9 @@ class TokenValidator:
         """
         token = _bearer(authorization)
         validated = self.cache.get(token)
+        if validated is not None and self.keys.current(validated.kid) is not validated.key:
+            self.cache.drop(token)
+            validated = None
         if validated is None:
             validated = await self._verify(token)
             self.cache.put(token, validated)
@@ -170,7 +187,8 @@ class TokenValidator:
     ) -> Mapping[str, Any]:
         validated = await self.verify(authorization)
         # An endorsed key may only sign for the channels it lists (e.g. msteams).
-        if validated.endorsements and channel_id not in validated.endorsements:
+        endorsements = validated.key.endorsements
+        if endorsements and channel_id not in endorsements:
             raise AuthError("key not endorsed for this channel")
         claimed_url = validated.claims.get("serviceurl") or validated.claims.get("serviceUrl")
         if not isinstance(claimed_url, str) or _normalise_url(claimed_url) != _normalise_url(service_url):
@@ -211,9 +229,7 @@ class TokenValidator:
         # RFC 7519 allows `aud` as a string or a list; PyJWT has checked that ours is in it. Downstream
         # (the SDK's claims identity) expects one string, so the audience that matched is what we pass on.
         claims["aud"] = self.app_id
-        return Validated(
-            claims=MappingProxyType(claims), endorsements=signing_key.endorsements, expires_at=expires_at
-        )
+        return Validated(claims=MappingProxyType(claims), kid=kid, key=signing_key, expires_at=expires_at)
 
 
 def _bearer(authorization: str | None) -> str:

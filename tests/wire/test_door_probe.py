@@ -8,9 +8,10 @@ import json
 import jwt
 import pytest
 
+from bot.server.http import TOKENS_KEY
 from tests.conftest import BotUnderTest
 from tests.support import activities as act
-from tests.support.tokens import APP_ID, ISSUER, KID
+from tests.support.tokens import APP_ID, ISSUER, KID, new_key
 from tests.wire.test_door import assert_nothing_ran
 
 NESTED = b"[" * 1000 + b"]" * 1000
@@ -90,3 +91,26 @@ async def test_issuer_as_a_list_gets_401(bot: BotUnderTest) -> None:
     status, _ = await bot.post(act.message("help", bot.service_url), token=token)
     assert status == 401
     await assert_nothing_ran(bot)
+
+
+async def test_a_token_signed_with_a_withdrawn_key_is_refused_once_keys_are_refreshed(
+    bot: BotUnderTest,
+) -> None:
+    token = bot.authority.token(bot.service_url)
+    status, _ = await bot.post(act.message("help", bot.service_url), token=token)
+    assert status == 201
+    bot.authority.published = False
+    await bot.app[TOKENS_KEY].keys.refresh()
+    status, _ = await bot.post(act.message("help", bot.service_url), token=token)
+    assert status == 401
+    assert len(bot.connector.messages()) == 1
+
+
+async def test_a_key_republished_under_the_same_id_does_not_keep_old_tokens(bot: BotUnderTest) -> None:
+    token = bot.authority.token(bot.service_url)
+    assert (await bot.post(act.message("help", bot.service_url), token=token))[0] == 201
+    bot.authority.key = new_key()
+    await bot.app[TOKENS_KEY].keys.refresh()
+    assert (await bot.post(act.message("help", bot.service_url), token=token))[0] == 401
+    fresh = bot.authority.token(bot.service_url)
+    assert (await bot.post(act.message("help", bot.service_url), token=fresh))[0] == 201
