@@ -29,7 +29,9 @@ PING_AFTER_IDLE_SECONDS = 10.0
 def create_engine(
     url: str, *, echo: bool = False, ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS
 ) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": echo}
+    # Statement parameters are what people typed (notes, names): never in a log line or an exception's
+    # text, where a logged traceback would carry them (SQLAlchemy prints them by default).
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if is_sqlite(url):
         # A fixed pool: connections past the pool size were opened and closed per checkout (a thread
         # and four pragmas each), and turns waiting for one of 5 were served out of order, which

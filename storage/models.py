@@ -131,6 +131,8 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     DEAD = "dead"
+    # The dispatcher died after this row's send started: it may have reached Teams. Not resent by itself.
+    UNKNOWN = "unknown"
 
 
 def _in(column: str, values: type[StrEnum]) -> str:
@@ -683,6 +685,8 @@ class Outbox(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[dt.datetime | None] = mapped_column()
+    # Set (with a renewed lease) immediately before the send: after a crash, whether a send may have happened.
+    send_started_at: Mapped[dt.datetime | None] = mapped_column()
     sent_activity_id: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.rules.policy import ROLE_MANAGERS, grantable_roles, may_revoke_admin
+from bot.rules.policy import ROLE_MANAGERS, grantable_roles
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
@@ -75,14 +75,16 @@ async def roles(turn: TurnContext) -> Outbound:
         return Outbound.card(notice(texts.ROLES_GRANTED.format(name=target.display_name, role=role)))
     if role.value not in target.roles:
         return Outbound.card(notice(texts.ROLES_NOT_HELD.format(name=target.display_name, role=role)))
-    if role is Role.ADMIN:
-        admins = await queries.admins_in_school(turn.session, turn.actor.school_id)
-        if not may_revoke_admin(admins_left_after=admins - 1):
-            await turn.audit_refused(
-                "role_revoke", entity="staff_role", entity_id=f"{target.staff_id}:{role}"
-            )
-            raise UserError(texts.ROLES_LAST_ADMIN.format(name=target.display_name))
-    await queries.revoke(turn.session, staff_id=target.staff_id, role=role)
+    # The last-admin rule (bot.rules.policy.may_revoke_admin) is checked by the revocation itself, in
+    # the database, so two admins revoking each other at once cannot both succeed.
+    if not await queries.revoke(
+        turn.session, staff_id=target.staff_id, school_id=turn.actor.school_id, role=role
+    ):
+        # The turn's transaction holds the school's lock (and SQLite's write lock): let go of it before
+        # the refusal is recorded in a transaction of its own.
+        await turn.session.rollback()
+        await turn.audit_refused("role_revoke", entity="staff_role", entity_id=f"{target.staff_id}:{role}")
+        raise UserError(texts.ROLES_LAST_ADMIN.format(name=target.display_name))
     turn.audit("role_revoked", entity="staff_role", entity_id=f"{target.staff_id}:{role}")
     return Outbound.card(notice(texts.ROLES_REVOKED.format(name=target.display_name, role=role)))
 

@@ -2,10 +2,13 @@
 
 Why this shape (docs/design.md, "Nothing lost" and "Scheduled work across replicas"):
 - every replica runs a dispatcher; the database decides who sends what. A row is claimed under a lease
-  (storage.queries.outbox.claim_due) in one short transaction, sent, then settled in its own transaction
-  right after its send, so the window in which a crash can cause a second send is one in-flight send;
-- a dispatcher that dies after claiming loses nothing: its lease runs out and another dispatcher takes the
-  row (the claim counts as an attempt, so a row that kills dispatchers still ends dead);
+  (storage.queries.outbox.claim_due) in one short transaction; immediately before its send the lease is
+  renewed and the send's start recorded (start_send); it is settled in its own transaction right after
+  the send. So a second send needs a crash (or a lost answer) between a send's start and its settling;
+- a dispatcher that dies loses nothing: its lease runs out and another dispatcher takes the row (the
+  claim counts as an attempt, so a row that kills dispatchers still ends dead). A row whose send had
+  started may have arrived: a reminder is sent again (a duplicate is harmless), a digest or the notice
+  that a parent email went (NO_BLIND_RESEND) becomes 'unknown' for an operator (`senbot outbox`);
 - retries are data, not sleeps: a failed row gets `next_attempt_at` (exponential backoff with full jitter,
   never earlier than Retry-After) and waits for a later tick; 403/404 mean the app is gone for that person:
   the row is dead and the person marked unreachable;
@@ -43,6 +46,10 @@ GONE = "the app is not installed for this person any more (HTTP {status})"
 # Teams throttling (429), precondition races on the conversation (412), timeouts and server errors.
 RETRYABLE = frozenset({408, 412, 429})
 GONE_STATUSES = frozenset({403, 404})
+# Kinds not sent again when a crash leaves it unknown whether their send arrived: a second weekly digest,
+# or a second "your letter was emailed" (which reads as a second email to the parents), misleads. The
+# kinds are named here, not imported, so the dispatcher does not depend on the planners.
+NO_BLIND_RESEND = frozenset({"weekly_digest", "letter_email"})
 
 
 class Sender(Protocol):
@@ -71,6 +78,7 @@ class DispatchReport:
     retried: int = 0
     dead: int = 0
     lost_lease: int = 0
+    unknown: int = 0
 
 
 class TenantPacer:
@@ -136,13 +144,19 @@ class OutboxDispatcher:
         """Claim one batch and deliver it. Returns what happened (for the job log and tests)."""
         report = DispatchReport()
         async with self.sessions.begin() as session:
+            now = self.clock()
+            in_doubt = await queries.mark_in_doubt(session, now=now, kinds=NO_BLIND_RESEND)
             batch = await queries.claim_due(
                 session,
                 owner=self.owner,
-                now=self.clock(),
+                now=now,
                 lease_seconds=self.config.lease_seconds,
                 limit=self.config.batch_size,
+                no_blind_resend=NO_BLIND_RESEND,
             )
+        if in_doubt:
+            report.unknown = len(in_doubt)
+            log.warning("outbox_unknown", outbox_ids=in_doubt)
         report.claimed = len(batch)
         if batch:
             await asyncio.gather(*(self._deliver(row, report) for row in batch))
@@ -161,7 +175,7 @@ class OutboxDispatcher:
         total = DispatchReport()
         for _ in range(max_batches):
             report = await self.run_once()
-            for name in ("claimed", "sent", "retried", "dead", "lost_lease"):
+            for name in ("claimed", "sent", "retried", "dead", "lost_lease", "unknown"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             if report.claimed == 0:
                 break
@@ -187,6 +201,21 @@ class OutboxDispatcher:
         message = Message(card=row.payload.get("card"), text=row.payload.get("text"))
         # The slot first, then the pace: a send that waited for a slot must not go out in a bunch.
         async with self._slots:
+            # The lease is renewed just before the pace's wait (a fraction of a second per tenant), not
+            # between the wait and the send, where the database round trip would bunch paced sends.
+            async with self.sessions.begin() as session:
+                ours = await queries.start_send(
+                    session,
+                    row.id,
+                    owner=self.owner,
+                    now=self.clock(),
+                    lease_seconds=self.config.lease_seconds,
+                )
+            if not ours:
+                # The lease ran out while the row waited and another dispatcher has it: do not send.
+                report.lost_lease += 1
+                log.warning("outbox_lease_lost", outbox_id=row.id)
+                return
             await self._pacer.wait(ref.tenant_id)
             try:
                 activity_id = await self.sender.send_proactive(address, message)

@@ -68,6 +68,14 @@ class KeyCache:
             raise AuthError("unknown signing key id")
         return key
 
+    def current(self, kid: str) -> SigningKey | None:
+        """The key published under this id as of the last refresh, without fetching."""
+        return self._keys.get(kid)
+
+    async def refresh(self) -> None:
+        """Fetch the published keys now (at start-up, or when an operator knows a key was withdrawn)."""
+        await self._refresh(decided_at=time.monotonic())
+
     async def _refresh(self, *, decided_at: float) -> None:
         async with self._lock:
             # Another request refreshed (or failed to) while we waited for the lock: use its result.
@@ -103,9 +111,11 @@ class KeyCache:
 
 
 @dataclass(frozen=True)
-class _Validated:
+class Validated:
     claims: Mapping[str, Any]
-    endorsements: frozenset[str]
+    kid: str
+    # The very key object that verified the signature: a refresh that withdraws or replaces it ends the entry.
+    key: SigningKey
     expires_at: float
 
 
@@ -114,16 +124,17 @@ class TokenCache:
     """Tokens whose signature and claims were verified, keyed by their exact text, until they expire.
 
     Keyed by the whole token, so a hit is the very string that was verified (a forged or altered token
-    is a different key and is verified in full). Bounded: least recently used first out. A token stays
-    accepted until its own expiry even if its signing key is withdrawn meanwhile, as with any
-    stateless token; keys are withdrawn with days of notice, tokens live an hour.
+    is a different key and is verified in full). Bounded: least recently used first out. An entry holds
+    the signing key that verified it; the validator drops the entry once that key is no longer the one
+    published under its id (withdrawn or replaced at the last key refresh), so a withdrawn key stops
+    working as soon as the keys are refreshed, not when the last token it signed expires.
     """
 
     limit: int = 1024
     clock: Callable[[], float] = time.time
-    _entries: OrderedDict[str, _Validated] = field(default_factory=OrderedDict)
+    _entries: OrderedDict[str, Validated] = field(default_factory=OrderedDict)
 
-    def get(self, token: str) -> _Validated | None:
+    def get(self, token: str) -> Validated | None:
         entry = self._entries.get(token)
         if entry is None:
             return None
@@ -133,11 +144,14 @@ class TokenCache:
         self._entries.move_to_end(token)
         return entry
 
-    def put(self, token: str, entry: _Validated) -> None:
+    def put(self, token: str, entry: Validated) -> None:
         self._entries[token] = entry
         self._entries.move_to_end(token)
         while len(self._entries) > self.limit:
             self._entries.popitem(last=False)
+
+    def drop(self, token: str) -> None:
+        self._entries.pop(token, None)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -152,23 +166,36 @@ class TokenValidator:
     issuer: str
     cache: TokenCache = field(default_factory=TokenCache)
 
-    async def validate(
-        self, authorization: str | None, *, channel_id: str, service_url: str
-    ) -> Mapping[str, Any]:
+    async def verify(self, authorization: str | None) -> Validated:
+        """What does not depend on the request body: signature, issuer, audience, expiry.
+
+        The web edge calls this before it parses the body (bot/server/http.py), so a caller without a
+        valid token never reaches the JSON parser.
+        """
         token = _bearer(authorization)
         validated = self.cache.get(token)
+        if validated is not None and self.keys.current(validated.kid) is not validated.key:
+            self.cache.drop(token)
+            validated = None
         if validated is None:
             validated = await self._verify(token)
             self.cache.put(token, validated)
+        return validated
+
+    async def validate(
+        self, authorization: str | None, *, channel_id: str, service_url: str
+    ) -> Mapping[str, Any]:
+        validated = await self.verify(authorization)
         # An endorsed key may only sign for the channels it lists (e.g. msteams).
-        if validated.endorsements and channel_id not in validated.endorsements:
+        endorsements = validated.key.endorsements
+        if endorsements and channel_id not in endorsements:
             raise AuthError("key not endorsed for this channel")
         claimed_url = validated.claims.get("serviceurl") or validated.claims.get("serviceUrl")
-        if not claimed_url or _normalise_url(claimed_url) != _normalise_url(service_url):
+        if not isinstance(claimed_url, str) or _normalise_url(claimed_url) != _normalise_url(service_url):
             raise AuthError("serviceUrl does not match the token")
         return validated.claims
 
-    async def _verify(self, token: str) -> _Validated:
+    async def _verify(self, token: str) -> Validated:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -190,7 +217,8 @@ class TokenValidator:
                 # Expiry is checked below against the cache's clock, the one that later expires the entry.
                 options={"require": ["exp", "iss", "aud"], "verify_exp": False},
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
+            # PyJWT raises TypeError for some shapes the JWT spec does not allow (an `iss` list, say).
             raise AuthError(f"token rejected: {type(exc).__name__}") from exc
         exp = claims.get("exp")
         if not isinstance(exp, int | float) or isinstance(exp, bool):
@@ -198,9 +226,10 @@ class TokenValidator:
         expires_at = float(exp) + CLOCK_SKEW_SECONDS
         if self.cache.clock() >= expires_at:
             raise AuthError("token rejected: ExpiredSignatureError")
-        return _Validated(
-            claims=MappingProxyType(claims), endorsements=signing_key.endorsements, expires_at=expires_at
-        )
+        # RFC 7519 allows `aud` as a string or a list; PyJWT has checked that ours is in it. Downstream
+        # (the SDK's claims identity) expects one string, so the audience that matched is what we pass on.
+        claims["aud"] = self.app_id
+        return Validated(claims=MappingProxyType(claims), kid=kid, key=signing_key, expires_at=expires_at)
 
 
 def _bearer(authorization: str | None) -> str:

@@ -121,35 +121,74 @@ class Claimed:
     reference: ConversationRef | None
 
 
-def _due(now: dt.datetime) -> ColumnElement[bool]:
-    """Ready to send: waiting and due, or claimed by a dispatcher whose lease ran out (it died)."""
+def _abandoned(now: dt.datetime) -> ColumnElement[bool]:
+    """Claimed by a dispatcher whose lease ran out: it died (or hung) holding the row."""
+    return and_(Outbox.status == OutboxStatus.SENDING.value, Outbox.lease_until <= now)
+
+
+def _due(now: dt.datetime, no_blind_resend: frozenset[str]) -> ColumnElement[bool]:
+    """Ready to send: waiting and due, or abandoned (unless its send had started and is not to be resent)."""
+    in_doubt = and_(Outbox.send_started_at.is_not(None), Outbox.kind.in_(sorted(no_blind_resend)))
     return or_(
         and_(
             Outbox.status.in_([OutboxStatus.PENDING.value, OutboxStatus.FAILED.value]),
             Outbox.next_attempt_at <= now,
         ),
-        and_(Outbox.status == OutboxStatus.SENDING.value, Outbox.lease_until <= now),
+        and_(_abandoned(now), ~in_doubt) if no_blind_resend else _abandoned(now),
     )
 
 
+async def mark_in_doubt(session: AsyncSession, *, now: dt.datetime, kinds: frozenset[str]) -> list[int]:
+    """Abandoned rows of these kinds whose send had started become 'unknown' (they may have arrived).
+
+    One conditional UPDATE: a live dispatcher renews its lease before each send, so an expired lease
+    with a send started means its dispatcher died during or after that send.
+    """
+    if not kinds:
+        return []
+    result = await session.execute(
+        update(Outbox)
+        .where(_abandoned(now), Outbox.send_started_at.is_not(None), Outbox.kind.in_(sorted(kinds)))
+        .values(
+            status=OutboxStatus.UNKNOWN.value,
+            lease_owner=None,
+            lease_until=None,
+            last_error="its dispatcher stopped during the send: it may or may not have arrived",
+            updated_at=now,
+        )
+        .returning(Outbox.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars())
+
+
 async def claim_due(
-    session: AsyncSession, *, owner: str, now: dt.datetime, lease_seconds: float, limit: int
+    session: AsyncSession,
+    *,
+    owner: str,
+    now: dt.datetime,
+    lease_seconds: float,
+    limit: int,
+    no_blind_resend: frozenset[str] = frozenset(),
 ) -> list[Claimed]:
     """Take up to `limit` due rows under a lease, in one short transaction (the caller commits).
 
     PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent dispatchers take disjoint rows without
     waiting. SQLite has one writer at a time: a single UPDATE … WHERE id IN (…) AND <still due> is atomic.
     Each claim counts as an attempt, so a row that crashes its dispatcher every time still ends dead.
+    An abandoned row whose send had started is taken again only if its kind is not in `no_blind_resend`
+    (those are left to `mark_in_doubt`).
     """
     lease_until = now + dt.timedelta(seconds=lease_seconds)
-    pick = select(Outbox.id).where(_due(now)).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+    due = _due(now, no_blind_resend)
+    pick = select(Outbox.id).where(due).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         ids = list((await session.execute(pick.with_for_update(skip_locked=True))).scalars())
         if not ids:
             return []
         target: ColumnElement[bool] = Outbox.id.in_(ids)
     else:
-        target = and_(Outbox.id.in_(pick.scalar_subquery()), _due(now))
+        target = and_(Outbox.id.in_(pick.scalar_subquery()), due)
     claimed = (
         await session.execute(
             update(Outbox)
@@ -158,6 +197,7 @@ async def claim_due(
                 status=OutboxStatus.SENDING.value,
                 lease_owner=owner,
                 lease_until=lease_until,
+                send_started_at=None,
                 attempts=Outbox.attempts + 1,
                 updated_at=now,
             )
@@ -181,6 +221,27 @@ async def claim_due(
         ),
         key=lambda c: c.id,
     )
+
+
+async def start_send(
+    session: AsyncSession, outbox_id: int, *, owner: str, now: dt.datetime, lease_seconds: float
+) -> bool:
+    """Renew the lease and record that the send starts now; False when the lease is no longer ours.
+
+    Renewing here, not only at claim time, means a row that waited behind the pacer or a slow batch is
+    not taken by another dispatcher while ours is about to send it.
+    """
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == outbox_id,
+            Outbox.lease_owner == owner,
+            Outbox.status == OutboxStatus.SENDING.value,
+        )
+        .values(lease_until=now + dt.timedelta(seconds=lease_seconds), send_started_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def _settle(session: AsyncSession, outbox_id: int, owner: str, **values: Any) -> bool:
@@ -270,6 +331,7 @@ OPERATOR_STATUSES = (
     OutboxStatus.SENDING.value,
     OutboxStatus.FAILED.value,
     OutboxStatus.DEAD.value,
+    OutboxStatus.UNKNOWN.value,
 )
 
 
@@ -299,10 +361,16 @@ async def latest_unsent(session: AsyncSession, limit: int) -> list[OperatorRow]:
 
 
 async def requeue_dead(session: AsyncSession, outbox_id: int, now: dt.datetime) -> bool:
-    """Give a dead row a fresh set of attempts; False when there is no such dead row."""
+    """Give a dead or unknown row a fresh set of attempts; False when there is no such row.
+
+    For an unknown row this is the operator saying it did not arrive (its recipient says so).
+    """
     result = await session.execute(
         update(Outbox)
-        .where(Outbox.id == outbox_id, Outbox.status == OutboxStatus.DEAD.value)
+        .where(
+            Outbox.id == outbox_id,
+            Outbox.status.in_([OutboxStatus.DEAD.value, OutboxStatus.UNKNOWN.value]),
+        )
         .values(
             status=OutboxStatus.PENDING.value,
             attempts=0,

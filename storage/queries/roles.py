@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Role, Staff, StaffRole, TrustSchool
+from storage.models import Role, School, Staff, StaffRole, TrustSchool
 
 
 @dataclass(frozen=True)
@@ -66,18 +66,6 @@ async def staff_by_email(session: AsyncSession, school_id: int, email: str) -> S
     return StaffRoles(staff.id, staff.display_name, staff.email, tuple(sorted(r.role for r in staff.roles)))
 
 
-async def admins_in_school(session: AsyncSession, school_id: int) -> int:
-    return (
-        await session.scalar(
-            select(func.count())
-            .select_from(StaffRole)
-            .join(Staff, Staff.id == StaffRole.staff_id)
-            .where(Staff.school_id == school_id, Staff.left_on.is_(None), StaffRole.role == Role.ADMIN.value)
-        )
-        or 0
-    )
-
-
 async def grant(
     session: AsyncSession, *, staff_id: int, school_id: int, role: Role, by: int, now: dt.datetime
 ) -> None:
@@ -90,9 +78,38 @@ async def grant(
     await session.flush()
 
 
-async def revoke(session: AsyncSession, *, staff_id: int, role: Role) -> None:
-    await session.execute(
-        delete(StaffRole).where(StaffRole.staff_id == staff_id, StaffRole.role == role.value)
+async def revoke(session: AsyncSession, *, staff_id: int, school_id: int, role: Role) -> bool:
+    """Take the role away; False (and nothing changed) when it is the school's last current admin.
+
+    The last-admin rule is enforced here, atomically, not by a count read earlier in the turn: two admins
+    revoking each other at the same moment would both have seen two admins. On PostgreSQL the school's
+    row is locked first (FOR NO KEY UPDATE), so revocations in one school queue, and the DELETE's own
+    count (a fresh snapshot under READ COMMITTED) sees the revocation committed before it. On SQLite the
+    DELETE is one statement under the database's single write lock.
+    """
+    doomed = and_(StaffRole.staff_id == staff_id, StaffRole.role == role.value)
+    if role is Role.ADMIN:
+        # FOR NO KEY UPDATE: queues other revocations in this school, but not the inserts elsewhere
+        # that merely reference the school row (they take KEY SHARE, which this does not block).
+        await session.execute(select(School.id).where(School.id == school_id).with_for_update(key_share=True))
+        other_admins = (
+            select(func.count())
+            .select_from(StaffRole)
+            .join(Staff, Staff.id == StaffRole.staff_id)
+            .where(
+                Staff.school_id == school_id,
+                Staff.left_on.is_(None),
+                StaffRole.role == Role.ADMIN.value,
+                StaffRole.staff_id != staff_id,
+            )
+            .scalar_subquery()
+        )
+        doomed = and_(doomed, other_admins >= 1)
+    result = await session.execute(
+        delete(StaffRole).where(doomed).execution_options(synchronize_session=False)
     )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
     if role is Role.TRUST_LEAD:
         await session.execute(delete(TrustSchool).where(TrustSchool.staff_id == staff_id))
+    return True

@@ -32,6 +32,8 @@ class TokenAuthority:
     endorsements: list[str] = field(default_factory=lambda: ["msteams"])
     server: TestServer | None = None
     metadata_hits: int = 0
+    # False: the key is withdrawn from the published set (a key rotation or a compromised key).
+    published: bool = True
 
     @property
     def metadata_url(self) -> str:
@@ -57,7 +59,7 @@ class TokenAuthority:
     async def _keys(self, _request: web.Request) -> web.Response:
         jwk = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
         jwk.update({"kid": KID, "use": "sig", "endorsements": self.endorsements})
-        return web.json_response({"keys": [jwk]})
+        return web.json_response({"keys": [jwk] if self.published else []})
 
     def token(
         self,

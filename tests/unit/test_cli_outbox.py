@@ -77,7 +77,7 @@ def test_outbox_lists_counts_and_unsent_rows_without_contents(
     ids = asyncio.run(_prepare(url))
     assert main(["outbox"]) == 0
     out = capsys.readouterr().out
-    assert "pending: 1  sending: 0  failed: 1  dead: 1  sent: 1" in out
+    assert "pending: 1  sending: 0  failed: 1  dead: 1  unknown: 0  sent: 1" in out
     assert "HTTP 429" in out and "no conversation" in out
     listed = {line.split()[0] for line in out.splitlines()[2:]}
     assert listed == {str(ids["pending"]), str(ids["failed"]), str(ids["dead"])}
