@@ -41,3 +41,7 @@ def configure(level: str = "INFO", fmt: str = "json", stream: TextIO | None = No
     )
     # The SDK and libraries log through stdlib logging: keep them at WARNING so request details stay out.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    # These log each statement with its parameters below WARNING (aiosqlite's "executing …", SQLAlchemy's
+    # echo), so a child's note would reach the log if the root level were lowered: pinned whatever it is.
+    for chatty in ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
