@@ -1,5 +1,5 @@
 """`letter <pupil>`: a letter to the pupil's parents, as a PDF behind a short-lived link (and by email,
-bot/flows/mail.py); `letter template <kind>`: the SENCO reads and edits the school's wording.
+bot/jobs/mail_sender.py); `letter template <kind>`: the SENCO reads and edits the school's wording.
 
 Why re-rendered, never stored: a letter is made from the data when asked for and again at download, so
 nothing about a pupil lies around in files; each letter made is audited (ids only).

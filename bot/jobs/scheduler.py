@@ -155,5 +155,5 @@ def attach(app: web.Application, jobs: Jobs, settings: Settings) -> None:
         await asyncio.sleep(0)
 
     app.on_startup.append(start)
-    # Before the engine is disposed (app.py's cleanup), so no tick runs on a closed pool.
+    # Before the engine is disposed (bot/server/assembly.py's cleanup), so no tick runs on a closed pool.
     app.on_cleanup.insert(0, stop)
