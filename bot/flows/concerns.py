@@ -125,9 +125,7 @@ def _read_form(
         errors["parents"] = texts.BAD_CARD
     parents_on: dt.date | None = None
     if data.get("parents_on") not in (None, ""):
-        parents_on = forms.date(data, "parents_on", errors, required=texts.FIELD_REQUIRED)
-        if parents_on is not None and parents_on > today:
-            errors["parents_on"] = texts.FIELD_FUTURE_DATE
+        parents_on = forms.date(data, "parents_on", errors, required=texts.FIELD_REQUIRED, latest=today)
     return {
         "text": text,
         "evidence": evidence or None,
@@ -251,7 +249,7 @@ async def _card_for_viewer(
 
 
 async def refresh(turn: TurnContext) -> Outbound:
-    concern_id = decisions.as_int(turn.inbound.data.get("concern"))
+    concern_id = forms.number(turn.inbound.data.get("concern"))
     view = await concerns.view(turn.session, concern_id) if concern_id is not None else None
     if view is None or not may_view_concern(turn.actor, view.school_id, view.raised_by):
         return decisions.refuse(
@@ -270,7 +268,7 @@ async def decide(turn: TurnContext) -> Outbound:
     if turn.inbound.is_refresh:
         return await refresh(turn)
     data = turn.inbound.data
-    concern_id, version = decisions.as_int(data.get("concern")), decisions.as_int(data.get("version"))
+    concern_id, version = forms.number(data.get("concern")), forms.number(data.get("version"))
     view = await concerns.view(turn.session, concern_id) if concern_id is not None else None
     if view is None or version is None or not may_decide_concern(turn.actor, view.school_id):
         return decisions.refuse(

@@ -41,7 +41,7 @@ async def list_tasks(turn: TurnContext) -> Outbound:
 
 async def _task_of(turn: TurnContext, action: str) -> tuple[int, parents.TaskState]:
     pupil_id = await pupil_from_card(turn, pupil_scope(turn.actor), turn.inbound.data, action)
-    task_id = forms.card_int(turn.inbound.data, "task_id")
+    task_id = forms.card_int(turn.inbound.data, "task_id", high=forms.MAX_BIG_ID)
     assert task_id is not None
     found = await parents.task(turn.session, task_id)
     if found is None or found.pupil_id != pupil_id:

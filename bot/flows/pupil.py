@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.flows.log import MAX_ID
 from bot.rules.policy import (
     LOGGERS,
     PARENT_TASK_USERS,
@@ -18,6 +17,7 @@ from bot.rules.policy import (
     pupil_scope,
     sees_costs,
 )
+from bot.turn import forms
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
@@ -65,8 +65,8 @@ async def find(turn: TurnContext) -> Outbound:
 
 
 async def show(turn: TurnContext) -> Outbound:
-    raw = turn.inbound.data.get("pupil")
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
+    raw = forms.number(turn.inbound.data.get("pupil"))
+    if raw is None:
         raise UserError(texts.UNKNOWN_ACTION)
     allowed = await pupil_queries.allowed_ids(turn.session, pupil_scope(turn.actor), [raw])
     if raw not in allowed:

@@ -19,12 +19,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.rules.policy import STAFF, may_decide_referral, may_view_referral, pupil_scope
-from bot.turn import decisions
+from bot.turn import decisions, forms
 from bot.turn.core import Card, InboundKind, Outbound, UserError
 from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import texts
-from cards.common import MAX_TEXT, SUBMISSION, notice
+from cards.common import MAX_TEXT, notice
 from cards.referrals import (
     MAX_NAME,
     MAX_SERVICE,
@@ -97,49 +97,16 @@ def add_routes(router: Router) -> None:
 # -- reading card data -------------------------------------------------------------------------
 
 
-as_int = decisions.as_int
-
-
 def read_text(
-    data: Mapping[str, Any], field: str, errors: dict[str, str], *, required: bool, limit: int = MAX_TEXT
+    data: Mapping[str, Any], field: str, errors: forms.Errors, *, required: bool, limit: int = MAX_TEXT
 ) -> str | None:
-    value = data.get(field)
-    if value is None or value == "":
-        if required:
-            errors[field] = texts.FIELD_REQUIRED
-        return None
-    if not isinstance(value, str):
-        errors[field] = texts.FIELD_NOT_TEXT
-        return None
-    value = value.strip()
-    if not value:
-        if required:
-            errors[field] = texts.FIELD_REQUIRED
-        return None
-    if len(value) > limit:
-        errors[field] = texts.FIELD_TOO_LONG.format(limit=f"{limit:,}")
-        return None
-    return value
+    """A text field; None when empty (stored as NULL) or wrong."""
+    value = forms.text(data, field, errors, limit=limit, required=texts.FIELD_REQUIRED if required else None)
+    return None if field in errors or not value else value
 
 
-def read_date(
-    data: Mapping[str, Any], field: str, errors: dict[str, str], *, today: dt.date
-) -> dt.date | None:
-    value = data.get(field)
-    if value is None or value == "":
-        errors[field] = texts.FIELD_REQUIRED
-        return None
-    try:
-        parsed = dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        errors[field] = texts.FIELD_BAD_DATE
-        return None
-    if parsed > today:
-        errors[field] = texts.FIELD_FUTURE_DATE
-        return None
-    return parsed
+def read_date(data: Mapping[str, Any], field: str, errors: forms.Errors, *, today: dt.date) -> dt.date | None:
+    return forms.date(data, field, errors, required=texts.FIELD_REQUIRED, latest=today)
 
 
 def previous_term_start(today: dt.date) -> dt.date:
@@ -236,7 +203,7 @@ async def open_form(turn: TurnContext) -> Outbound:
 
 
 async def open_from_button(turn: TurnContext) -> Outbound:
-    pupil_id = as_int(turn.inbound.data.get("pupil"))
+    pupil_id = forms.number(turn.inbound.data.get("pupil"))
     scope = pupil_scope(turn.actor)
     if pupil_id is None or not await pupils.allowed_ids(turn.session, scope, [pupil_id]):
         turn.audit("referral_form_refused", entity="pupil", entity_id=pupil_id, outcome="refused")
@@ -283,9 +250,7 @@ async def _sent_card(turn: TurnContext, referral_id: int) -> Outbound:
 
 async def submit_referral(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    key = data.get(SUBMISSION)
-    if not isinstance(key, str) or not 8 <= len(key) <= 64:
-        raise UserError(texts.CARD_BROKEN.format(command="refer"))
+    key = forms.card_key(data, error=texts.CARD_BROKEN.format(command="refer"))
     replay = await referrals.id_by_key(turn.session, key)
     if replay is not None:
         if replay[1] != turn.actor.staff_id:
@@ -294,16 +259,16 @@ async def submit_referral(turn: TurnContext) -> Outbound:
             )
         return await _sent_card(turn, replay[0])
 
-    pupil_choices, service_choices, _ = await _form_choices(turn, as_int(data.get("pupil")))
+    pupil_choices, service_choices, _ = await _form_choices(turn, forms.number(data.get("pupil")))
     errors: dict[str, str] = {}
     out_of_scope = False
-    pupil_id = as_int(data.get("pupil"))
+    pupil_id = forms.number(data.get("pupil"))
     if pupil_id is None:
         errors["pupil"] = texts.FIELD_REQUIRED if data.get("pupil") in (None, "") else texts.FIELD_BAD_CHOICE
     elif not await pupils.allowed_ids(turn.session, pupil_scope(turn.actor), [pupil_id]):
         errors["pupil"] = texts.PUPIL_OUT_OF_SCOPE
         out_of_scope = True
-    service_id = as_int(data.get("service"))
+    service_id = forms.number(data.get("service"))
     if service_id is None or str(service_id) not in {c.value for c in service_choices}:
         errors["service"] = (
             texts.FIELD_REQUIRED if data.get("service") in (None, "") else texts.SERVICE_UNKNOWN
@@ -313,7 +278,7 @@ async def submit_referral(turn: TurnContext) -> Outbound:
     consent_on = read_date(data, "consent_on", errors, today=await _today(turn))
     consent_by = read_text(data, "consent_by", errors, required=True, limit=MAX_NAME)
     urgency = data.get("urgency")
-    if urgency not in {u.value for u in Urgency}:
+    if not isinstance(urgency, str) or urgency not in {u.value for u in Urgency}:
         errors["urgency"] = texts.FIELD_BAD_CHOICE
     note = read_text(data, "note", errors, required=False)
 
@@ -391,7 +356,7 @@ async def _card_for_viewer(turn: TurnContext, view: ReferralView, message: str |
 
 
 async def refresh(turn: TurnContext) -> Outbound:
-    referral_id = as_int(turn.inbound.data.get("referral"))
+    referral_id = forms.number(turn.inbound.data.get("referral"))
     view = await referrals.view(turn.session, referral_id) if referral_id is not None else None
     if view is None or not may_view_referral(turn.actor, view.school_id, view.requested_by):
         return _refuse(
@@ -409,7 +374,7 @@ async def decide(turn: TurnContext) -> Outbound:
     if turn.inbound.is_refresh:
         return await refresh(turn)
     data = turn.inbound.data
-    referral_id, version = as_int(data.get("referral")), as_int(data.get("version"))
+    referral_id, version = forms.number(data.get("referral")), forms.number(data.get("version"))
     view = await referrals.view(turn.session, referral_id) if referral_id is not None else None
     if view is None or version is None or not may_decide_referral(turn.actor, view.school_id):
         return _refuse(
@@ -499,7 +464,7 @@ async def decide(turn: TurnContext) -> Outbound:
 
 async def answer(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    referral_id, version = as_int(data.get("referral")), as_int(data.get("version"))
+    referral_id, version = forms.number(data.get("referral")), forms.number(data.get("version"))
     view = await referrals.view(turn.session, referral_id) if referral_id is not None else None
     if (
         view is None
@@ -555,7 +520,7 @@ async def answer(turn: TurnContext) -> Outbound:
 
 
 async def show_referral(turn: TurnContext) -> Outbound:
-    referral_id = as_int(turn.inbound.args.lstrip("#"))
+    referral_id = forms.number(turn.inbound.args.lstrip("#"))
     if referral_id is None:
         return Outbound.card(notice(texts.REFERRAL_USAGE))
     view = await referrals.view(turn.session, referral_id)
@@ -588,10 +553,8 @@ def _step_values(
     if to_status == ReferralStatus.ACCEPTED.value:
         raw = data.get("waiting_weeks")
         if raw not in (None, ""):
-            weeks = as_int(raw)
-            if weeks is None and isinstance(raw, float) and raw.is_integer():
-                weeks = int(raw)
-            if weeks is None or not 0 <= weeks <= MAX_WAITING_WEEKS:
+            weeks = forms.number(raw, low=0, high=MAX_WAITING_WEEKS)
+            if weeks is None:
                 errors["waiting_weeks"] = texts.FIELD_BAD_NUMBER.format(low=0, high=MAX_WAITING_WEEKS)
             values["waiting_weeks"] = weeks
     if to_status == ReferralStatus.REPORT_RECEIVED.value:
@@ -602,7 +565,7 @@ def _step_values(
 
 async def progress(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    referral_id, version = as_int(data.get("referral")), as_int(data.get("version"))
+    referral_id, version = forms.number(data.get("referral")), forms.number(data.get("version"))
     to_status = data.get("to")
     view = await referrals.view(turn.session, referral_id) if referral_id is not None else None
     if view is None or version is None or not may_decide_referral(turn.actor, view.school_id):
@@ -659,8 +622,7 @@ async def progress(turn: TurnContext) -> Outbound:
 async def list_referrals(turn: TurnContext) -> Outbound:
     page = 0
     if turn.inbound.kind is not InboundKind.MESSAGE:
-        page = as_int(turn.inbound.data.get("page")) or 0
-    page = min(page, 10_000)
+        page = forms.number(turn.inbound.data.get("page"), low=0, high=10_000) or 0
     whole_school = Role.SENCO in turn.actor.roles
     rows, has_next = await referrals.open_referrals(
         turn.session,
@@ -702,7 +664,7 @@ async def add_service(turn: TurnContext) -> Outbound:
 
 
 async def retire_service(turn: TurnContext) -> Outbound:
-    service_id = as_int(turn.inbound.data.get("service"))
+    service_id = forms.number(turn.inbound.data.get("service"))
     rows = await referrals.services(turn.session, turn.actor.school_id)
     names = {s.id: s.name for s in rows if s.school_id is not None}
     if service_id is None or service_id not in names:

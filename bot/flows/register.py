@@ -71,7 +71,7 @@ async def register_command(turn: TurnContext) -> Outbound:
 
 
 async def show_page(turn: TurnContext) -> Outbound:
-    page = forms.card_int(turn.inbound.data, "page")
+    page = forms.card_int(turn.inbound.data, "page", low=0, high=10_000)
     assert page is not None
     return await _list(turn, max(page, 1))
 
@@ -145,7 +145,7 @@ async def save_change(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
     pupil_id = await pupil_from_card(turn, pupil_scope(turn.actor), data, "register_change")
     key = forms.card_key(data)
-    entry_id = forms.card_int(data, "entry_id")
+    entry_id = forms.card_int(data, "entry_id", low=0)
     if await reg.key_used(turn.session, key):
         raise await _refuse_with_current(turn, pupil_id, texts.REGISTER_ALREADY)
     current = await reg.current(turn.session, pupil_id)

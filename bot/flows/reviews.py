@@ -146,7 +146,7 @@ async def save_review(turn: TurnContext) -> Outbound:
     key = forms.card_key(data)
     plan_id = forms.card_int(data, "plan_id")
     version = forms.card_int(data, "version")
-    review_id = forms.card_int(data, "review_id")
+    review_id = forms.card_int(data, "review_id", high=forms.MAX_BIG_ID)
     assert plan_id is not None and version is not None and review_id is not None
     if await reviews.key_used(turn.session, key):
         raise await _stale(turn, pupil_id, texts.REVIEW_ALREADY)

@@ -17,18 +17,6 @@ from storage.queries import referrals
 from storage.queries.referrals import Recipient
 
 
-def as_int(value: Any) -> int | None:
-    """An id or number from card data: an int, or a string of digits (Teams sends inputs as strings).
-    Anything else is None, so a malformed decision is refused and audited rather than raised."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
-        return int(value.strip())
-    return None
-
-
 def in_place(turn: TurnContext, card: Card) -> Outbound:
     """Replace the card that was clicked (Action.Execute answer or Action.Submit update), else send it."""
     if turn.inbound.kind is InboundKind.EXECUTE:
