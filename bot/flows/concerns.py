@@ -141,7 +141,7 @@ async def _sent(turn: TurnContext, concern_id: int) -> Outbound:
     sencos = await referrals.sencos(turn.session, view.school_id)
     user_ids = await decisions.refresh_user_ids(turn, sencos, view.raised_by)
     message = texts.CONCERN_SENT.format(sencos=decisions.names(sencos))
-    return decisions.in_place(turn, status_card(view, user_ids=user_ids, message=message))
+    return Outbound.replacing(status_card(view, user_ids=user_ids, message=message))
 
 
 async def submit(turn: TurnContext) -> Outbound:
@@ -261,7 +261,7 @@ async def refresh(turn: TurnContext) -> Outbound:
             pupil_id=None,
         )
     turn.audit("concern_viewed", entity="concern", entity_id=view.id, pupil_id=view.pupil_id)
-    return decisions.in_place(turn, await _card_for_viewer(turn, view))
+    return Outbound.replacing(await _card_for_viewer(turn, view))
 
 
 async def decide(turn: TurnContext) -> Outbound:
@@ -315,7 +315,7 @@ async def decide(turn: TurnContext) -> Outbound:
         now_view = await concerns.view(turn.session, view.id)
         assert now_view is not None
         turn.audit("concern_decision_stale", entity="concern", entity_id=view.id, pupil_id=view.pupil_id)
-        return decisions.in_place(turn, await _card_for_viewer(turn, now_view, texts.CONCERN_STALE))
+        return Outbound.replacing(await _card_for_viewer(turn, now_view, texts.CONCERN_STALE))
     if to_status == ConcernStatus.ACCEPTED.value:
         assert status is not None and note is not None
         entry_id = await write_change(
@@ -337,7 +337,7 @@ async def decide(turn: TurnContext) -> Outbound:
     await _notify_raiser(turn, decided, status)
     sencos = await referrals.sencos(turn.session, view.school_id)
     user_ids = await decisions.refresh_user_ids(turn, sencos, view.raised_by)
-    return decisions.in_place(turn, status_card(decided, user_ids=user_ids))
+    return Outbound.replacing(status_card(decided, user_ids=user_ids))
 
 
 async def _notify_raiser(turn: TurnContext, view: ConcernView, status: str | None) -> None:

@@ -229,13 +229,6 @@ def _parse_pupil_notes(text: str, names: Mapping[int, str]) -> tuple[dict[int, s
 # Submitting
 
 
-def _in_place(turn: TurnContext, card: Card) -> Outbound:
-    """Replace the clicked card when Teams told us which one it was; otherwise answer with a message."""
-    if turn.inbound.reply_to_id:
-        return Outbound(replace_card=card)
-    return Outbound.card(card)
-
-
 async def _confirmation_of(turn: TurnContext, session_id: int) -> Outbound:
     view = await queries.session_view(turn.session, session_id, turn.actor.school_id)
     if view is None or view.staff_id != turn.actor.staff_id:
@@ -244,7 +237,7 @@ async def _confirmation_of(turn: TurnContext, session_id: int) -> Outbound:
             "session_replay_refused", entity="intervention_session", entity_id=session_id
         )
         raise UserError(texts.LOG_KEY_MISSING)
-    return _in_place(turn, cards.log_done_card(view, show_costs=sees_costs(turn.actor)))
+    return Outbound.replacing(cards.log_done_card(view, show_costs=sees_costs(turn.actor)))
 
 
 @dataclass
@@ -417,7 +410,7 @@ async def submit_log(turn: TurnContext) -> Outbound:
             key=lambda a: (a.name.split(" ")[-1], a.name, a.pupil_id),
         ),
     )
-    return _in_place(turn, cards.log_done_card(view, show_costs=sees_costs(turn.actor)))
+    return Outbound.replacing(cards.log_done_card(view, show_costs=sees_costs(turn.actor)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +453,7 @@ async def undo(turn: TurnContext) -> Outbound:
     for a in view.attendance:
         turn.audit("session_undone", entity="intervention_session", entity_id=view.id, pupil_id=a.pupil_id)
     undone = SessionView(**{**view.__dict__, "undone": True})
-    return _in_place(turn, cards.log_done_card(undone, show_costs=sees_costs(turn.actor)))
+    return Outbound.replacing(cards.log_done_card(undone, show_costs=sees_costs(turn.actor)))
 
 
 async def show_history(turn: TurnContext) -> Outbound:
@@ -475,5 +468,5 @@ async def show_history(turn: TurnContext) -> Outbound:
     )
     card = cards.history_card(rows, page=page, has_more=more)
     if turn.inbound.verb == Verb.HISTORY_PAGE.value:
-        return _in_place(turn, card)
+        return Outbound.replacing(card)
     return Outbound.card(card)

@@ -128,9 +128,6 @@ async def _today(turn: TurnContext) -> dt.date:
     return turn.today
 
 
-_in_place = decisions.in_place
-
-
 def _refuse(
     turn: TurnContext, action: str, text: str, *, view: ReferralView | None, entity_id: Any
 ) -> Outbound:
@@ -245,7 +242,7 @@ async def _sent_card(turn: TurnContext, referral_id: int) -> Outbound:
         user_ids=await _user_ids(turn, view, sencos),
         message=texts.REFER_SENT.format(sencos=_names(sencos)),
     )
-    return _in_place(turn, card)
+    return Outbound.replacing(card)
 
 
 async def submit_referral(turn: TurnContext) -> Outbound:
@@ -339,8 +336,8 @@ async def submit_referral(turn: TurnContext) -> Outbound:
     assert view is not None
     user_ids = await _user_ids(turn, view, sencos)
     await _send_for_approval(turn, view, sencos, user_ids)
-    return _in_place(
-        turn, status_card(view, user_ids=user_ids, message=texts.REFER_SENT.format(sencos=_names(sencos)))
+    return Outbound.replacing(
+        status_card(view, user_ids=user_ids, message=texts.REFER_SENT.format(sencos=_names(sencos)))
     )
 
 
@@ -367,7 +364,7 @@ async def refresh(turn: TurnContext) -> Outbound:
             entity_id=referral_id,
         )
     turn.audit("referral_viewed", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
-    return _in_place(turn, await _card_for_viewer(turn, view))
+    return Outbound.replacing(await _card_for_viewer(turn, view))
 
 
 async def decide(turn: TurnContext) -> Outbound:
@@ -416,7 +413,7 @@ async def decide(turn: TurnContext) -> Outbound:
         current = await referrals.view(turn.session, view.id)
         assert current is not None
         turn.audit("referral_decision_stale", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
-        return _in_place(turn, await _card_for_viewer(turn, current, texts.STALE_CARD))
+        return Outbound.replacing(await _card_for_viewer(turn, current, texts.STALE_CARD))
 
     referrals.add_event(
         turn.session,
@@ -459,7 +456,7 @@ async def decide(turn: TurnContext) -> Outbound:
             payload=message_payload(card=status_card(decided, user_ids=user_ids, message=message)),
             now=turn.now,
         )
-    return _in_place(turn, status_card(decided, user_ids=user_ids))
+    return Outbound.replacing(status_card(decided, user_ids=user_ids))
 
 
 async def answer(turn: TurnContext) -> Outbound:
@@ -495,7 +492,7 @@ async def answer(turn: TurnContext) -> Outbound:
     if not applied:
         current = await referrals.view(turn.session, view.id)
         assert current is not None
-        return _in_place(turn, await _card_for_viewer(turn, current, texts.STALE_CARD))
+        return Outbound.replacing(await _card_for_viewer(turn, current, texts.STALE_CARD))
     referrals.add_event(
         turn.session,
         referral_id=view.id,
@@ -510,8 +507,7 @@ async def answer(turn: TurnContext) -> Outbound:
     sencos = await referrals.sencos(turn.session, view.school_id)
     user_ids = await _user_ids(turn, answered, sencos)
     await _send_for_approval(turn, answered, sencos, user_ids)
-    return _in_place(
-        turn,
+    return Outbound.replacing(
         status_card(answered, user_ids=user_ids, message=texts.ANSWER_SENT.format(sencos=_names(sencos))),
     )
 
@@ -576,7 +572,7 @@ async def progress(turn: TurnContext) -> Outbound:
     if view.version != version or NEXT_STEP.get(view.status) != to_status:
         # A stale card, a double click, or a step that skips ahead or goes back: nothing changes.
         turn.audit("referral_progress_stale", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
-        return _in_place(turn, progress_card(view, events, message=texts.STALE_CARD))
+        return Outbound.replacing(progress_card(view, events, message=texts.STALE_CARD))
     assert isinstance(to_status, str)
     errors: dict[str, str] = {}
     values = _step_values(to_status, data, errors, await _today(turn), view)
@@ -598,8 +594,7 @@ async def progress(turn: TurnContext) -> Outbound:
     if not applied:
         current = await referrals.view(turn.session, view.id)
         assert current is not None
-        return _in_place(
-            turn,
+        return Outbound.replacing(
             progress_card(current, await referrals.history(turn.session, view.id), message=texts.STALE_CARD),
         )
     referrals.add_event(
@@ -614,8 +609,8 @@ async def progress(turn: TurnContext) -> Outbound:
     moved = await referrals.view(turn.session, view.id)
     assert moved is not None
     message = texts.PROGRESS_DONE.format(status=texts.REFERRAL_STATUS_WORDS[to_status])
-    return _in_place(
-        turn, progress_card(moved, await referrals.history(turn.session, view.id), message=message)
+    return Outbound.replacing(
+        progress_card(moved, await referrals.history(turn.session, view.id), message=message)
     )
 
 
@@ -633,7 +628,7 @@ async def list_referrals(turn: TurnContext) -> Outbound:
     )
     for r in rows:
         turn.audit("referral_listed", entity="referral", entity_id=r.id, pupil_id=r.pupil_id)
-    return _in_place(turn, referrals_card(rows, page=page, has_next=has_next, now=turn.now))
+    return Outbound.replacing(referrals_card(rows, page=page, has_next=has_next, now=turn.now))
 
 
 # -- the school's services ---------------------------------------------------------------------
@@ -660,7 +655,7 @@ async def add_service(turn: TurnContext) -> Outbound:
         )
     service_id = await referrals.add_service(turn.session, turn.actor.school_id, name)
     turn.audit("service_added", entity="referral_service", entity_id=service_id)
-    return _in_place(turn, await _services_out(turn, texts.SERVICES_ADDED.format(name=name)))
+    return Outbound.replacing(await _services_out(turn, texts.SERVICES_ADDED.format(name=name)))
 
 
 async def retire_service(turn: TurnContext) -> Outbound:
@@ -671,4 +666,6 @@ async def retire_service(turn: TurnContext) -> Outbound:
         raise UserError(texts.SERVICES_NOT_FOUND, card=services_card(rows, message=texts.SERVICES_NOT_FOUND))
     await referrals.retire_service(turn.session, turn.actor.school_id, service_id, turn.now)
     turn.audit("service_retired", entity="referral_service", entity_id=service_id)
-    return _in_place(turn, await _services_out(turn, texts.SERVICES_RETIRED.format(name=names[service_id])))
+    return Outbound.replacing(
+        await _services_out(turn, texts.SERVICES_RETIRED.format(name=names[service_id]))
+    )
