@@ -30,7 +30,7 @@ from bot.rules.policy import (
 from bot.turn import decisions, forms
 from bot.turn.core import Card, Outbound, UserError
 from bot.turn.dispatch import TurnContext
-from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts
 from cards.common import MAX_TEXT, notice
@@ -91,7 +91,7 @@ async def _form(turn: TurnContext, pupil_id: int) -> Outbound:
         pupil_id=pupil_id,
         pupil_name=name,
         key=uuid.uuid4().hex,
-        needs=await reg.need_options(turn.session, await school_today(turn)),
+        needs=await reg.need_options(turn.session, turn.today),
         values={"evidence": await tried_text(turn, pupil_id)},
     )
     return Outbound.card(form)
@@ -165,7 +165,7 @@ async def submit(turn: TurnContext) -> Outbound:
     if _on_register(current):
         assert current is not None
         raise UserError(_already_on(name, current))
-    today = await school_today(turn)
+    today = turn.today
     needs = await reg.need_options(turn.session, today)
     errors: forms.Errors = {}
     values = _read_form(data, errors, {n.code for n in needs}, today)
@@ -213,7 +213,7 @@ async def submit(turn: TurnContext) -> Outbound:
 
 async def _send_for_approval(turn: TurnContext, view: ConcernView, sencos: Sequence[Recipient]) -> None:
     user_ids = await decisions.refresh_user_ids(turn, sencos, view.raised_by)
-    needs = await reg.need_options(turn.session, await school_today(turn))
+    needs = await reg.need_options(turn.session, turn.today)
     card = approval_card(view, needs=needs, user_ids=user_ids)
     for senco in sencos:
         await enqueue(
@@ -241,7 +241,7 @@ async def _card_for_viewer(
     sencos = await referrals.sencos(turn.session, view.school_id)
     user_ids = await decisions.refresh_user_ids(turn, sencos, view.raised_by)
     if may_decide_concern(turn.actor, view.school_id) and view.status == ConcernStatus.REQUESTED.value:
-        needs = await reg.need_options(turn.session, await school_today(turn))
+        needs = await reg.need_options(turn.session, turn.today)
         return approval_card(
             view, needs=needs, user_ids=user_ids, message=message, values=values, errors=errors
         )

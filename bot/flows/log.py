@@ -17,8 +17,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.rules.calendar import academic_year_start, school_today
 from bot.rules.costs import split_costs
 from bot.rules.policy import LOGGERS, pupil_scope, sees_costs
 from bot.turn import forms
@@ -52,16 +52,7 @@ def add_routes(router: Router) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Dates
-
-
-def school_today(now: dt.datetime, time_zone: str) -> dt.date:
-    return now.astimezone(ZoneInfo(time_zone)).date()
-
-
-def academic_year_start(today: dt.date) -> dt.date:
-    """1 September of the academic year that contains `today`."""
-    return dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+# Keys
 
 
 def new_key() -> str:

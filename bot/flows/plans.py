@@ -19,7 +19,7 @@ from bot.rules.policy import PLAN_READERS, PLAN_WRITERS, may_write_plans, plan_s
 from bot.turn import forms
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
-from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts
 from cards.common import Card
@@ -84,7 +84,7 @@ async def _form(
     errors: Mapping[str, str] | None = None,
     message: str | None = None,
 ) -> Card:
-    today = await school_today(turn)
+    today = turn.today
     weeks = await schools.review_interval_weeks(turn.session, turn.actor.school_id)
     return plan_form_card(
         pupil_id=pupil_id,
@@ -106,7 +106,7 @@ async def save_plan(turn: TurnContext) -> Outbound:
     plan_id = forms.card_int(data, "plan_id", low=0)
     version = forms.card_int(data, "version", low=0)
     assert plan_id is not None and version is not None
-    today = await school_today(turn)
+    today = turn.today
     catalogue = {i for i, _ in await plans.provision_options(turn.session, turn.actor.school_id)}
     errors: forms.Errors = {}
     fields = validate_plan(data, errors, today=today, catalogue=catalogue)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.rules.calendar import previous_term_start
 from bot.rules.policy import STAFF, may_decide_referral, may_view_referral, pupil_scope
 from bot.turn import decisions, forms
 from bot.turn.core import Card, InboundKind, Outbound, UserError
@@ -109,25 +110,6 @@ def read_date(data: Mapping[str, Any], field: str, errors: forms.Errors, *, toda
     return forms.date(data, field, errors, required=texts.FIELD_REQUIRED, latest=today)
 
 
-def previous_term_start(today: dt.date) -> dt.date:
-    """Start of the term before the current one: "the last two terms" of evidence.
-
-    English terms start in early September, early January and after Easter; 1 September, 1 January and
-    15 April bound them well enough for choosing which sessions count as recent evidence.
-    """
-    starts = sorted(
-        dt.date(year, month, d)
-        for year in (today.year - 1, today.year)
-        for month, d in ((1, 1), (4, 15), (9, 1))
-    )
-    current = max(s for s in starts if s <= today)
-    return max(s for s in starts if s < current)
-
-
-async def _today(turn: TurnContext) -> dt.date:
-    return turn.today
-
-
 def _refuse(
     turn: TurnContext, action: str, text: str, *, view: ReferralView | None, entity_id: Any
 ) -> Outbound:
@@ -140,7 +122,7 @@ def _refuse(
 
 
 async def tried_text(turn: TurnContext, pupil_id: int) -> str:
-    since = previous_term_start(await _today(turn))
+    since = previous_term_start(turn.today)
     rows = await referrals.tried_so_far(turn.session, pupil_id, since)
     if not rows:
         return texts.REFER_TRIED_NONE
@@ -272,7 +254,7 @@ async def submit_referral(turn: TurnContext) -> Outbound:
         )
     concern = read_text(data, "concern", errors, required=True)
     tried = read_text(data, "tried", errors, required=False)
-    consent_on = read_date(data, "consent_on", errors, today=await _today(turn))
+    consent_on = read_date(data, "consent_on", errors, today=turn.today)
     consent_by = read_text(data, "consent_by", errors, required=True, limit=MAX_NAME)
     urgency = data.get("urgency")
     if not isinstance(urgency, str) or urgency not in {u.value for u in Urgency}:
@@ -575,7 +557,7 @@ async def progress(turn: TurnContext) -> Outbound:
         return Outbound.replacing(progress_card(view, events, message=texts.STALE_CARD))
     assert isinstance(to_status, str)
     errors: dict[str, str] = {}
-    values = _step_values(to_status, data, errors, await _today(turn), view)
+    values = _step_values(to_status, data, errors, turn.today, view)
     note = read_text(data, "note", errors, required=False)
     if errors:
         raise UserError(

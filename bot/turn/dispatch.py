@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.rules.calendar import school_today
 from bot.rules.policy import Actor
 from bot.settings import Settings
 from bot.turn.core import Card, ChatKind, Inbound, InboundKind, Outbound, UserError
@@ -55,7 +55,7 @@ class TurnContext:
     @property
     def today(self) -> dt.date:
         """Today in the school's time zone (a session logged at 00:30 in London is today there)."""
-        return self.now.astimezone(ZoneInfo(self.school.time_zone)).date()
+        return school_today(self.now, self.school.time_zone)
 
     async def audit_refused(
         self,
