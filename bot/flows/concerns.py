@@ -30,7 +30,7 @@ from bot.rules.policy import (
 from bot.turn import decisions, forms
 from bot.turn.core import Card, Outbound, UserError
 from bot.turn.dispatch import TurnContext
-from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts
 from cards.common import MAX_TEXT, notice
@@ -91,7 +91,7 @@ async def _form(turn: TurnContext, pupil_id: int) -> Outbound:
         pupil_id=pupil_id,
         pupil_name=name,
         key=uuid.uuid4().hex,
-        needs=await reg.need_options(turn.session, await school_today(turn)),
+        needs=await reg.need_options(turn.session, turn.today),
         values={"evidence": await tried_text(turn, pupil_id)},
     )
     return Outbound.card(form)
@@ -125,9 +125,7 @@ def _read_form(
         errors["parents"] = texts.BAD_CARD
     parents_on: dt.date | None = None
     if data.get("parents_on") not in (None, ""):
-        parents_on = forms.date(data, "parents_on", errors, required=texts.FIELD_REQUIRED)
-        if parents_on is not None and parents_on > today:
-            errors["parents_on"] = texts.FIELD_FUTURE_DATE
+        parents_on = forms.date(data, "parents_on", errors, required=texts.FIELD_REQUIRED, latest=today)
     return {
         "text": text,
         "evidence": evidence or None,
@@ -143,7 +141,7 @@ async def _sent(turn: TurnContext, concern_id: int) -> Outbound:
     sencos = await referrals.sencos(turn.session, view.school_id)
     user_ids = await decisions.refresh_user_ids(turn, sencos, view.raised_by)
     message = texts.CONCERN_SENT.format(sencos=decisions.names(sencos))
-    return decisions.in_place(turn, status_card(view, user_ids=user_ids, message=message))
+    return Outbound.replacing(status_card(view, user_ids=user_ids, message=message))
 
 
 async def submit(turn: TurnContext) -> Outbound:
@@ -167,7 +165,7 @@ async def submit(turn: TurnContext) -> Outbound:
     if _on_register(current):
         assert current is not None
         raise UserError(_already_on(name, current))
-    today = await school_today(turn)
+    today = turn.today
     needs = await reg.need_options(turn.session, today)
     errors: forms.Errors = {}
     values = _read_form(data, errors, {n.code for n in needs}, today)
@@ -215,7 +213,7 @@ async def submit(turn: TurnContext) -> Outbound:
 
 async def _send_for_approval(turn: TurnContext, view: ConcernView, sencos: Sequence[Recipient]) -> None:
     user_ids = await decisions.refresh_user_ids(turn, sencos, view.raised_by)
-    needs = await reg.need_options(turn.session, await school_today(turn))
+    needs = await reg.need_options(turn.session, turn.today)
     card = approval_card(view, needs=needs, user_ids=user_ids)
     for senco in sencos:
         await enqueue(
@@ -243,7 +241,7 @@ async def _card_for_viewer(
     sencos = await referrals.sencos(turn.session, view.school_id)
     user_ids = await decisions.refresh_user_ids(turn, sencos, view.raised_by)
     if may_decide_concern(turn.actor, view.school_id) and view.status == ConcernStatus.REQUESTED.value:
-        needs = await reg.need_options(turn.session, await school_today(turn))
+        needs = await reg.need_options(turn.session, turn.today)
         return approval_card(
             view, needs=needs, user_ids=user_ids, message=message, values=values, errors=errors
         )
@@ -251,7 +249,7 @@ async def _card_for_viewer(
 
 
 async def refresh(turn: TurnContext) -> Outbound:
-    concern_id = decisions.as_int(turn.inbound.data.get("concern"))
+    concern_id = forms.number(turn.inbound.data.get("concern"))
     view = await concerns.view(turn.session, concern_id) if concern_id is not None else None
     if view is None or not may_view_concern(turn.actor, view.school_id, view.raised_by):
         return decisions.refuse(
@@ -263,14 +261,14 @@ async def refresh(turn: TurnContext) -> Outbound:
             pupil_id=None,
         )
     turn.audit("concern_viewed", entity="concern", entity_id=view.id, pupil_id=view.pupil_id)
-    return decisions.in_place(turn, await _card_for_viewer(turn, view))
+    return Outbound.replacing(await _card_for_viewer(turn, view))
 
 
 async def decide(turn: TurnContext) -> Outbound:
     if turn.inbound.is_refresh:
         return await refresh(turn)
     data = turn.inbound.data
-    concern_id, version = decisions.as_int(data.get("concern")), decisions.as_int(data.get("version"))
+    concern_id, version = forms.number(data.get("concern")), forms.number(data.get("version"))
     view = await concerns.view(turn.session, concern_id) if concern_id is not None else None
     if view is None or version is None or not may_decide_concern(turn.actor, view.school_id):
         return decisions.refuse(
@@ -317,7 +315,7 @@ async def decide(turn: TurnContext) -> Outbound:
         now_view = await concerns.view(turn.session, view.id)
         assert now_view is not None
         turn.audit("concern_decision_stale", entity="concern", entity_id=view.id, pupil_id=view.pupil_id)
-        return decisions.in_place(turn, await _card_for_viewer(turn, now_view, texts.CONCERN_STALE))
+        return Outbound.replacing(await _card_for_viewer(turn, now_view, texts.CONCERN_STALE))
     if to_status == ConcernStatus.ACCEPTED.value:
         assert status is not None and note is not None
         entry_id = await write_change(
@@ -339,7 +337,7 @@ async def decide(turn: TurnContext) -> Outbound:
     await _notify_raiser(turn, decided, status)
     sencos = await referrals.sencos(turn.session, view.school_id)
     user_ids = await decisions.refresh_user_ids(turn, sencos, view.raised_by)
-    return decisions.in_place(turn, status_card(decided, user_ids=user_ids))
+    return Outbound.replacing(status_card(decided, user_ids=user_ids))
 
 
 async def _notify_raiser(turn: TurnContext, view: ConcernView, status: str | None) -> None:

@@ -58,7 +58,9 @@ async def contacts_command(turn: TurnContext) -> Outbound:
 
 async def show(turn: TurnContext) -> Outbound:
     pupil_id = await pupil_from_card(turn, pupil_scope(turn.actor), turn.inbound.data, "parent_contacts_read")
-    contact_id = forms.card_int(turn.inbound.data, "contact_id", optional=True) or 0
+    contact_id = (
+        forms.card_int(turn.inbound.data, "contact_id", optional=True, low=0, high=forms.MAX_BIG_ID) or 0
+    )
     return Outbound.card(await _card(turn, pupil_id, editing_id=contact_id))
 
 
@@ -118,7 +120,7 @@ def validate(data: Mapping[str, Any], errors: forms.Errors) -> tuple[str, str, s
 async def save(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
     pupil_id = await pupil_from_card(turn, pupil_scope(turn.actor), data, "parent_contact_save")
-    contact_id = forms.card_int(data, "contact_id")
+    contact_id = forms.card_int(data, "contact_id", low=0, high=forms.MAX_BIG_ID)
     assert contact_id is not None
     errors: forms.Errors = {}
     name, relationship, email, phone, preferred = validate(data, errors)
@@ -154,7 +156,7 @@ async def save(turn: TurnContext) -> Outbound:
 async def remove(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
     pupil_id = await pupil_from_card(turn, pupil_scope(turn.actor), data, "parent_contact_remove")
-    contact_id = forms.card_int(data, "contact_id")
+    contact_id = forms.card_int(data, "contact_id", high=forms.MAX_BIG_ID)
     assert contact_id is not None
     if not await parents.remove_contact(turn.session, pupil_id=pupil_id, contact_id=contact_id):
         raise UserError(texts.CONTACT_UNKNOWN)

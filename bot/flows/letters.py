@@ -15,7 +15,7 @@ from bot.rules.policy import LETTER_WRITERS, may_edit_letters, plan_scope
 from bot.turn import forms
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
-from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import letters as cards
 from cards import texts
@@ -119,7 +119,7 @@ async def make(turn: TurnContext) -> Outbound:
         school_id=turn.actor.school_id,
         pupil_id=pupil_id,
         kind=kind,
-        today=await school_today(turn),
+        today=turn.today,
     )
     if html is None:
         raise UserError(texts.LETTER_NO_PUPIL)

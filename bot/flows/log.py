@@ -17,16 +17,17 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.rules.calendar import academic_year_start, school_today
 from bot.rules.costs import split_costs
 from bot.rules.policy import LOGGERS, pupil_scope, sees_costs
+from bot.turn import forms
 from bot.turn.core import Card, Outbound, UserError
 from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import log as cards
 from cards import texts
-from cards.common import MAX_TEXT, SUBMISSION
+from cards.common import MAX_TEXT
 from cards.log import LogForm, ProvisionChoice, PupilChoice
 from cards.verbs import Verb
 from storage.queries import log as queries
@@ -38,8 +39,6 @@ MAX_MINUTES = 600
 # A card's choice lists stay well under Teams' message size: beyond this, the SEN register only.
 MAX_CHOICES = 300
 HISTORY_PAGE_SIZE = 20
-MAX_ID = 2**31 - 1
-KEY_LENGTH = (8, 64)
 
 
 def add_routes(router: Router) -> None:
@@ -53,16 +52,7 @@ def add_routes(router: Router) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Dates
-
-
-def school_today(now: dt.datetime, time_zone: str) -> dt.date:
-    return now.astimezone(ZoneInfo(time_zone)).date()
-
-
-def academic_year_start(today: dt.date) -> dt.date:
-    """1 September of the academic year that contains `today`."""
-    return dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+# Keys
 
 
 def new_key() -> str:
@@ -115,7 +105,7 @@ async def start(turn: TurnContext) -> Outbound:
     """`log`, the Log intervention button, and the button on a pupil's summary (prefilled with them)."""
     form = LogForm(key=new_key(), held_on=turn.today.isoformat())
     if "pupil" in turn.inbound.data:
-        pupil_id = _id(turn.inbound.data.get("pupil"))
+        pupil_id = forms.number(turn.inbound.data.get("pupil"))
         if pupil_id is None:
             raise UserError(texts.UNKNOWN_ACTION)
         allowed = await pupil_queries.allowed_ids(turn.session, pupil_scope(turn.actor), [pupil_id])
@@ -147,33 +137,6 @@ async def log_again(turn: TurnContext) -> Outbound:
 # Reading the submission
 
 
-def _id(value: Any) -> int | None:
-    """A database id from card data: an int, or a string of digits, in range; anything else is None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
-        number = int(value.strip())
-    else:
-        return None
-    return number if 1 <= number <= MAX_ID else None
-
-
-def _ids(value: str) -> list[int] | None:
-    """The comma-separated ids of a multi-select; None when any part is not an id."""
-    out: list[int] = []
-    for part in value.split(","):
-        if not part.strip():
-            continue
-        pupil_id = _id(part)
-        if pupil_id is None:
-            return None
-        if pupil_id not in out:
-            out.append(pupil_id)
-    return out
-
-
 @dataclass
 class _Parsed:
     kept: dict[str, str]
@@ -189,7 +152,7 @@ def _read_fields(data: Mapping[str, Any]) -> _Parsed:
         if value is None:
             kept[name] = ""
         elif isinstance(value, str):
-            kept[name] = value
+            kept[name] = value.replace("\x00", "")
         elif name == cards.F_MINUTES and isinstance(value, int | float) and not isinstance(value, bool):
             kept[name] = str(int(value)) if float(value).is_integer() else str(value)
         else:
@@ -199,14 +162,10 @@ def _read_fields(data: Mapping[str, Any]) -> _Parsed:
 
 
 def _parse_date(text: str, today: dt.date) -> tuple[dt.date | None, str | None]:
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return None, texts.ERR_DATE_MISSING
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        date = dt.date.fromisoformat(text)
-    except ValueError:
+    date = forms.iso_date(text)
+    if date is None:
         return None, texts.ERR_DATE_MALFORMED
     if date > today:
         return None, texts.ERR_DATE_FUTURE
@@ -220,10 +179,8 @@ def _parse_minutes(text: str, provision: ProvisionRow | None) -> tuple[int | Non
     text = text.strip()
     if not text:
         return (provision.default_minutes if provision else None), None
-    if not text.isdigit() or len(text) > 4:
-        return None, texts.ERR_MINUTES
-    minutes = int(text)
-    if not 1 <= minutes <= MAX_MINUTES:
+    minutes = forms.number(text, high=MAX_MINUTES)
+    if minutes is None:
         return None, texts.ERR_MINUTES
     return minutes, None
 
@@ -263,13 +220,6 @@ def _parse_pupil_notes(text: str, names: Mapping[int, str]) -> tuple[dict[int, s
 # Submitting
 
 
-def _in_place(turn: TurnContext, card: Card) -> Outbound:
-    """Replace the clicked card when Teams told us which one it was; otherwise answer with a message."""
-    if turn.inbound.reply_to_id:
-        return Outbound(replace_card=card)
-    return Outbound.card(card)
-
-
 async def _confirmation_of(turn: TurnContext, session_id: int) -> Outbound:
     view = await queries.session_view(turn.session, session_id, turn.actor.school_id)
     if view is None or view.staff_id != turn.actor.staff_id:
@@ -278,7 +228,7 @@ async def _confirmation_of(turn: TurnContext, session_id: int) -> Outbound:
             "session_replay_refused", entity="intervention_session", entity_id=session_id
         )
         raise UserError(texts.LOG_KEY_MISSING)
-    return _in_place(turn, cards.log_done_card(view, show_costs=sees_costs(turn.actor)))
+    return Outbound.replacing(cards.log_done_card(view, show_costs=sees_costs(turn.actor)))
 
 
 @dataclass
@@ -302,7 +252,7 @@ async def _check_provision(turn: TurnContext, c: _Checked) -> None:
     if cards.F_PROVISION in c.errors:
         return
     text = c.kept[cards.F_PROVISION].strip()
-    provision_id = _id(text)
+    provision_id = forms.number(text)
     if not text:
         c.errors[cards.F_PROVISION] = texts.ERR_PROVISION_MISSING
     elif provision_id is None:
@@ -317,7 +267,7 @@ async def _check_provision(turn: TurnContext, c: _Checked) -> None:
 
 async def _check_pupils(turn: TurnContext, c: _Checked) -> None:
     if cards.F_PUPILS not in c.errors:
-        ids = _ids(c.kept[cards.F_PUPILS])
+        ids = forms.ids(c.kept[cards.F_PUPILS])
         if ids is None:
             c.errors[cards.F_PUPILS] = texts.ERR_PUPILS_MALFORMED
         elif not ids:
@@ -333,7 +283,7 @@ async def _check_pupils(turn: TurnContext, c: _Checked) -> None:
                 c.chosen = tuple(ids)
                 c.names = allowed
     if cards.F_ABSENT not in c.errors:
-        absent = _ids(c.kept[cards.F_ABSENT])
+        absent = forms.ids(c.kept[cards.F_ABSENT])
         if absent is None:
             c.errors[cards.F_ABSENT] = texts.ERR_PUPILS_MALFORMED
         elif cards.F_PUPILS not in c.errors and any(i not in c.chosen for i in absent):
@@ -379,9 +329,7 @@ async def _check(turn: TurnContext, data: Mapping[str, Any], today: dt.date) -> 
 
 async def submit_log(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    key = data.get(SUBMISSION)
-    if not isinstance(key, str) or not KEY_LENGTH[0] <= len(key) <= KEY_LENGTH[1]:
-        raise UserError(texts.LOG_KEY_MISSING)
+    key = forms.card_key(data, error=texts.LOG_KEY_MISSING)
     existing = await queries.session_id_by_key(turn.session, key)
     if existing is not None:
         return await _confirmation_of(turn, existing)
@@ -453,7 +401,7 @@ async def submit_log(turn: TurnContext) -> Outbound:
             key=lambda a: (a.name.split(" ")[-1], a.name, a.pupil_id),
         ),
     )
-    return _in_place(turn, cards.log_done_card(view, show_costs=sees_costs(turn.actor)))
+    return Outbound.replacing(cards.log_done_card(view, show_costs=sees_costs(turn.actor)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,7 +409,7 @@ async def submit_log(turn: TurnContext) -> Outbound:
 
 
 async def _own_session(turn: TurnContext, refused_action: str) -> SessionView:
-    session_id = _id(turn.inbound.data.get("session"))
+    session_id = forms.number(turn.inbound.data.get("session"), high=forms.MAX_BIG_ID)
     view = (
         None
         if session_id is None
@@ -496,20 +444,20 @@ async def undo(turn: TurnContext) -> Outbound:
     for a in view.attendance:
         turn.audit("session_undone", entity="intervention_session", entity_id=view.id, pupil_id=a.pupil_id)
     undone = SessionView(**{**view.__dict__, "undone": True})
-    return _in_place(turn, cards.log_done_card(undone, show_costs=sees_costs(turn.actor)))
+    return Outbound.replacing(cards.log_done_card(undone, show_costs=sees_costs(turn.actor)))
 
 
 async def show_history(turn: TurnContext) -> Outbound:
     page = 0
     if "page" in turn.inbound.data:
-        raw = turn.inbound.data.get("page")
-        if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 10_000:
+        found = forms.number(turn.inbound.data.get("page"), low=0, high=10_000)
+        if found is None:
             raise UserError(texts.HISTORY_BAD_PAGE)
-        page = raw
+        page = found
     rows, more = await queries.history(
         turn.session, turn.actor.staff_id, offset=page * HISTORY_PAGE_SIZE, limit=HISTORY_PAGE_SIZE
     )
     card = cards.history_card(rows, page=page, has_more=more)
     if turn.inbound.verb == Verb.HISTORY_PAGE.value:
-        return _in_place(turn, card)
+        return Outbound.replacing(card)
     return Outbound.card(card)

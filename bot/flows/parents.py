@@ -11,7 +11,7 @@ from bot.rules.policy import PARENT_TASK_USERS, pupil_scope
 from bot.turn import forms
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
-from bot.turn.guard import pupil_from_card, school_today
+from bot.turn.guard import pupil_from_card
 from bot.turn.router import Router
 from cards import parents as cards
 from cards import texts
@@ -36,12 +36,12 @@ async def list_tasks(turn: TurnContext) -> Outbound:
     shown = rows[:LIST_LIMIT]
     for t in shown:
         turn.audit("parent_task_listed", entity="parent_task", entity_id=t.id, pupil_id=t.pupil_id)
-    return Outbound.card(cards.tasks_card(shown, await school_today(turn), more=len(rows) > LIST_LIMIT))
+    return Outbound.card(cards.tasks_card(shown, turn.today, more=len(rows) > LIST_LIMIT))
 
 
 async def _task_of(turn: TurnContext, action: str) -> tuple[int, parents.TaskState]:
     pupil_id = await pupil_from_card(turn, pupil_scope(turn.actor), turn.inbound.data, action)
-    task_id = forms.card_int(turn.inbound.data, "task_id")
+    task_id = forms.card_int(turn.inbound.data, "task_id", high=forms.MAX_BIG_ID)
     assert task_id is not None
     found = await parents.task(turn.session, task_id)
     if found is None or found.pupil_id != pupil_id:
@@ -71,7 +71,7 @@ async def done_form(turn: TurnContext) -> Outbound:
             pupil_id=pupil_id,
             pupil_name=await pupil_name(turn.session, pupil_id),
             kind=found.kind,
-            today=await school_today(turn),
+            today=turn.today,
         )
     )
 
@@ -81,7 +81,7 @@ async def mark_done(turn: TurnContext) -> Outbound:
     pupil_id, found = await _task_of(turn, "parent_task_done")
     if found.done_at is not None:
         raise _already(found)
-    today = await school_today(turn)
+    today = turn.today
     errors: forms.Errors = {}
     done_at = forms.date(data, "done_at", errors, required=texts.TASK_DATE_REQUIRED)
     if done_at is not None and done_at > today:

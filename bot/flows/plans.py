@@ -19,7 +19,7 @@ from bot.rules.policy import PLAN_READERS, PLAN_WRITERS, may_write_plans, plan_s
 from bot.turn import forms
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
-from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts
 from cards.common import Card
@@ -84,7 +84,7 @@ async def _form(
     errors: Mapping[str, str] | None = None,
     message: str | None = None,
 ) -> Card:
-    today = await school_today(turn)
+    today = turn.today
     weeks = await schools.review_interval_weeks(turn.session, turn.actor.school_id)
     return plan_form_card(
         pupil_id=pupil_id,
@@ -103,10 +103,10 @@ async def save_plan(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
     pupil_id = await pupil_from_card(turn, plan_scope(turn.actor), data, "plan_save")
     key = forms.card_key(data)
-    plan_id = forms.card_int(data, "plan_id")
-    version = forms.card_int(data, "version")
+    plan_id = forms.card_int(data, "plan_id", low=0)
+    version = forms.card_int(data, "version", low=0)
     assert plan_id is not None and version is not None
-    today = await school_today(turn)
+    today = turn.today
     catalogue = {i for i, _ in await plans.provision_options(turn.session, turn.actor.school_id)}
     errors: forms.Errors = {}
     fields = validate_plan(data, errors, today=today, catalogue=catalogue)
@@ -194,11 +194,12 @@ def validate_plan(
     parent_views = forms.text(data, "parent_views", errors, limit=LONG_TEXT_LIMIT)
     provision_ids: list[int] = []
     for raw in forms.choices(data, "provisions", errors):
-        if not raw.isdigit() or len(raw) > 9 or int(raw) not in catalogue:
+        provision_id = forms.number(raw)
+        if provision_id is None or provision_id not in catalogue:
             errors["provisions"] = texts.PROVISION_UNKNOWN
             break
-        if int(raw) not in provision_ids:
-            provision_ids.append(int(raw))
+        if provision_id not in provision_ids:
+            provision_ids.append(provision_id)
     review_on = forms.date(data, "review_on", errors, required=texts.REVIEW_DATE_REQUIRED)
     if review_on is not None:
         if review_on <= today:

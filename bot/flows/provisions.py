@@ -11,8 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.flows.log import MAX_GROUP, MAX_ID, MAX_MINUTES
+from bot.flows.log import MAX_GROUP, MAX_MINUTES
 from bot.rules.policy import COST_VIEWERS
+from bot.turn import forms
 from bot.turn.core import Message, Outbound, UserError
 from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
@@ -24,7 +25,7 @@ from cards.verbs import Verb
 from storage.queries import log as log_queries
 from storage.queries import provisions as queries
 
-MONEY = re.compile(r"^\u00a3?\s*(\d{1,4})(?:\.(\d{1,2}))?$")
+MONEY = re.compile(r"^\u00a3?\s*([0-9]{1,4})(?:\.([0-9]{1,2}))?$")
 MAX_PENCE = 100_000
 
 
@@ -49,19 +50,8 @@ def _pence(text: str) -> int | None:
     return pence if pence <= MAX_PENCE else None
 
 
-def _whole(text: str, low: int, high: int) -> int | None:
-    text = text.strip()
-    if not text.isdigit() or len(text) > 4:
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
-
-
 def _provision_id(data: Mapping[str, Any]) -> int | None:
-    raw = data.get("provision")
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
-        return None
-    return raw
+    return forms.number(data.get("provision"))
 
 
 async def show(turn: TurnContext) -> Outbound:
@@ -103,7 +93,7 @@ async def save(turn: TurnContext) -> Outbound:
     for field in cards.FIELDS:
         value = data.get(field, "")
         if isinstance(value, str):
-            kept[field] = value
+            kept[field] = value.replace("\x00", "")
         else:
             kept[field] = ""
             errors[field] = texts.ERR_FIELD_WRONG_TYPE
@@ -118,10 +108,10 @@ async def save(turn: TurnContext) -> Outbound:
             errors[cards.F_NAME] = texts.ERR_NAME_TAKEN
     if cards.F_AREA not in errors and len(area) > cards.MAX_AREA:
         errors[cards.F_AREA] = texts.ERR_AREA_TOO_LONG.format(max=cards.MAX_AREA)
-    minutes = _whole(kept[cards.F_MINUTES], 1, MAX_MINUTES)
+    minutes = forms.number(kept[cards.F_MINUTES], low=1, high=MAX_MINUTES)
     if minutes is None and cards.F_MINUTES not in errors:
         errors[cards.F_MINUTES] = texts.ERR_MINUTES
-    group = _whole(kept[cards.F_GROUP], 1, MAX_GROUP)
+    group = forms.number(kept[cards.F_GROUP], low=1, high=MAX_GROUP)
     if group is None and cards.F_GROUP not in errors:
         errors[cards.F_GROUP] = texts.ERR_GROUP
     hourly = _pence(kept[cards.F_HOURLY])

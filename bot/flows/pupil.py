@@ -6,9 +6,7 @@ person picks; the chosen id comes back in a card and is checked against their sc
 
 from __future__ import annotations
 
-import datetime as dt
-
-from bot.flows.log import MAX_ID
+from bot.rules.calendar import academic_year_start, term_of
 from bot.rules.policy import (
     LOGGERS,
     PARENT_TASK_USERS,
@@ -18,6 +16,7 @@ from bot.rules.policy import (
     pupil_scope,
     sees_costs,
 )
+from bot.turn import forms
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
@@ -36,19 +35,6 @@ def add_routes(router: Router) -> None:
     router.verb(Verb.PUPIL_SHOW, roles=STAFF)(show)
 
 
-def term_of(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The school term containing `today`: autumn Sep–Dec, spring Jan–Mar, summer Apr–Aug.
-
-    Term dates differ by local authority and Easter moves; these boundaries hold every year and
-    keep the figure comparable between pupils.
-    """
-    if today.month >= 9:
-        return dt.date(today.year, 9, 1), dt.date(today.year, 12, 31)
-    if today.month <= 3:
-        return dt.date(today.year, 1, 1), dt.date(today.year, 3, 31)
-    return dt.date(today.year, 4, 1), dt.date(today.year, 8, 31)
-
-
 async def find(turn: TurnContext) -> Outbound:
     query = turn.inbound.args[:MAX_QUERY]
     if not query:
@@ -65,8 +51,8 @@ async def find(turn: TurnContext) -> Outbound:
 
 
 async def show(turn: TurnContext) -> Outbound:
-    raw = turn.inbound.data.get("pupil")
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
+    raw = forms.number(turn.inbound.data.get("pupil"))
+    if raw is None:
         raise UserError(texts.UNKNOWN_ACTION)
     allowed = await pupil_queries.allowed_ids(turn.session, pupil_scope(turn.actor), [raw])
     if raw not in allowed:
@@ -78,7 +64,7 @@ async def show(turn: TurnContext) -> Outbound:
 async def _summary(turn: TurnContext, pupil_id: int) -> Outbound:
     today = turn.today
     start, end = term_of(today)
-    year_start = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    year_start = academic_year_start(today)
     found = await pupil_summary.summary(
         turn.session, pupil_id, term_start=start, term_end=end, year_start=year_start
     )

@@ -18,13 +18,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.rules.calendar import previous_term_start
 from bot.rules.policy import STAFF, may_decide_referral, may_view_referral, pupil_scope
-from bot.turn import decisions
+from bot.turn import decisions, forms
 from bot.turn.core import Card, InboundKind, Outbound, UserError
 from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import texts
-from cards.common import MAX_TEXT, SUBMISSION, notice
+from cards.common import MAX_TEXT, notice
 from cards.referrals import (
     MAX_NAME,
     MAX_SERVICE,
@@ -97,71 +98,16 @@ def add_routes(router: Router) -> None:
 # -- reading card data -------------------------------------------------------------------------
 
 
-as_int = decisions.as_int
-
-
 def read_text(
-    data: Mapping[str, Any], field: str, errors: dict[str, str], *, required: bool, limit: int = MAX_TEXT
+    data: Mapping[str, Any], field: str, errors: forms.Errors, *, required: bool, limit: int = MAX_TEXT
 ) -> str | None:
-    value = data.get(field)
-    if value is None or value == "":
-        if required:
-            errors[field] = texts.FIELD_REQUIRED
-        return None
-    if not isinstance(value, str):
-        errors[field] = texts.FIELD_NOT_TEXT
-        return None
-    value = value.strip()
-    if not value:
-        if required:
-            errors[field] = texts.FIELD_REQUIRED
-        return None
-    if len(value) > limit:
-        errors[field] = texts.FIELD_TOO_LONG.format(limit=f"{limit:,}")
-        return None
-    return value
+    """A text field; None when empty (stored as NULL) or wrong."""
+    value = forms.text(data, field, errors, limit=limit, required=texts.FIELD_REQUIRED if required else None)
+    return None if field in errors or not value else value
 
 
-def read_date(
-    data: Mapping[str, Any], field: str, errors: dict[str, str], *, today: dt.date
-) -> dt.date | None:
-    value = data.get(field)
-    if value is None or value == "":
-        errors[field] = texts.FIELD_REQUIRED
-        return None
-    try:
-        parsed = dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        errors[field] = texts.FIELD_BAD_DATE
-        return None
-    if parsed > today:
-        errors[field] = texts.FIELD_FUTURE_DATE
-        return None
-    return parsed
-
-
-def previous_term_start(today: dt.date) -> dt.date:
-    """Start of the term before the current one: "the last two terms" of evidence.
-
-    English terms start in early September, early January and after Easter; 1 September, 1 January and
-    15 April bound them well enough for choosing which sessions count as recent evidence.
-    """
-    starts = sorted(
-        dt.date(year, month, d)
-        for year in (today.year - 1, today.year)
-        for month, d in ((1, 1), (4, 15), (9, 1))
-    )
-    current = max(s for s in starts if s <= today)
-    return max(s for s in starts if s < current)
-
-
-async def _today(turn: TurnContext) -> dt.date:
-    return turn.today
-
-
-_in_place = decisions.in_place
+def read_date(data: Mapping[str, Any], field: str, errors: forms.Errors, *, today: dt.date) -> dt.date | None:
+    return forms.date(data, field, errors, required=texts.FIELD_REQUIRED, latest=today)
 
 
 def _refuse(
@@ -176,7 +122,7 @@ def _refuse(
 
 
 async def tried_text(turn: TurnContext, pupil_id: int) -> str:
-    since = previous_term_start(await _today(turn))
+    since = previous_term_start(turn.today)
     rows = await referrals.tried_so_far(turn.session, pupil_id, since)
     if not rows:
         return texts.REFER_TRIED_NONE
@@ -236,7 +182,7 @@ async def open_form(turn: TurnContext) -> Outbound:
 
 
 async def open_from_button(turn: TurnContext) -> Outbound:
-    pupil_id = as_int(turn.inbound.data.get("pupil"))
+    pupil_id = forms.number(turn.inbound.data.get("pupil"))
     scope = pupil_scope(turn.actor)
     if pupil_id is None or not await pupils.allowed_ids(turn.session, scope, [pupil_id]):
         turn.audit("referral_form_refused", entity="pupil", entity_id=pupil_id, outcome="refused")
@@ -278,14 +224,12 @@ async def _sent_card(turn: TurnContext, referral_id: int) -> Outbound:
         user_ids=await _user_ids(turn, view, sencos),
         message=texts.REFER_SENT.format(sencos=_names(sencos)),
     )
-    return _in_place(turn, card)
+    return Outbound.replacing(card)
 
 
 async def submit_referral(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    key = data.get(SUBMISSION)
-    if not isinstance(key, str) or not 8 <= len(key) <= 64:
-        raise UserError(texts.CARD_BROKEN.format(command="refer"))
+    key = forms.card_key(data, error=texts.CARD_BROKEN.format(command="refer"))
     replay = await referrals.id_by_key(turn.session, key)
     if replay is not None:
         if replay[1] != turn.actor.staff_id:
@@ -294,26 +238,26 @@ async def submit_referral(turn: TurnContext) -> Outbound:
             )
         return await _sent_card(turn, replay[0])
 
-    pupil_choices, service_choices, _ = await _form_choices(turn, as_int(data.get("pupil")))
+    pupil_choices, service_choices, _ = await _form_choices(turn, forms.number(data.get("pupil")))
     errors: dict[str, str] = {}
     out_of_scope = False
-    pupil_id = as_int(data.get("pupil"))
+    pupil_id = forms.number(data.get("pupil"))
     if pupil_id is None:
         errors["pupil"] = texts.FIELD_REQUIRED if data.get("pupil") in (None, "") else texts.FIELD_BAD_CHOICE
     elif not await pupils.allowed_ids(turn.session, pupil_scope(turn.actor), [pupil_id]):
         errors["pupil"] = texts.PUPIL_OUT_OF_SCOPE
         out_of_scope = True
-    service_id = as_int(data.get("service"))
+    service_id = forms.number(data.get("service"))
     if service_id is None or str(service_id) not in {c.value for c in service_choices}:
         errors["service"] = (
             texts.FIELD_REQUIRED if data.get("service") in (None, "") else texts.SERVICE_UNKNOWN
         )
     concern = read_text(data, "concern", errors, required=True)
     tried = read_text(data, "tried", errors, required=False)
-    consent_on = read_date(data, "consent_on", errors, today=await _today(turn))
+    consent_on = read_date(data, "consent_on", errors, today=turn.today)
     consent_by = read_text(data, "consent_by", errors, required=True, limit=MAX_NAME)
     urgency = data.get("urgency")
-    if urgency not in {u.value for u in Urgency}:
+    if not isinstance(urgency, str) or urgency not in {u.value for u in Urgency}:
         errors["urgency"] = texts.FIELD_BAD_CHOICE
     note = read_text(data, "note", errors, required=False)
 
@@ -374,8 +318,8 @@ async def submit_referral(turn: TurnContext) -> Outbound:
     assert view is not None
     user_ids = await _user_ids(turn, view, sencos)
     await _send_for_approval(turn, view, sencos, user_ids)
-    return _in_place(
-        turn, status_card(view, user_ids=user_ids, message=texts.REFER_SENT.format(sencos=_names(sencos)))
+    return Outbound.replacing(
+        status_card(view, user_ids=user_ids, message=texts.REFER_SENT.format(sencos=_names(sencos)))
     )
 
 
@@ -391,7 +335,7 @@ async def _card_for_viewer(turn: TurnContext, view: ReferralView, message: str |
 
 
 async def refresh(turn: TurnContext) -> Outbound:
-    referral_id = as_int(turn.inbound.data.get("referral"))
+    referral_id = forms.number(turn.inbound.data.get("referral"))
     view = await referrals.view(turn.session, referral_id) if referral_id is not None else None
     if view is None or not may_view_referral(turn.actor, view.school_id, view.requested_by):
         return _refuse(
@@ -402,14 +346,14 @@ async def refresh(turn: TurnContext) -> Outbound:
             entity_id=referral_id,
         )
     turn.audit("referral_viewed", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
-    return _in_place(turn, await _card_for_viewer(turn, view))
+    return Outbound.replacing(await _card_for_viewer(turn, view))
 
 
 async def decide(turn: TurnContext) -> Outbound:
     if turn.inbound.is_refresh:
         return await refresh(turn)
     data = turn.inbound.data
-    referral_id, version = as_int(data.get("referral")), as_int(data.get("version"))
+    referral_id, version = forms.number(data.get("referral")), forms.number(data.get("version"))
     view = await referrals.view(turn.session, referral_id) if referral_id is not None else None
     if view is None or version is None or not may_decide_referral(turn.actor, view.school_id):
         return _refuse(
@@ -451,7 +395,7 @@ async def decide(turn: TurnContext) -> Outbound:
         current = await referrals.view(turn.session, view.id)
         assert current is not None
         turn.audit("referral_decision_stale", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
-        return _in_place(turn, await _card_for_viewer(turn, current, texts.STALE_CARD))
+        return Outbound.replacing(await _card_for_viewer(turn, current, texts.STALE_CARD))
 
     referrals.add_event(
         turn.session,
@@ -494,12 +438,12 @@ async def decide(turn: TurnContext) -> Outbound:
             payload=message_payload(card=status_card(decided, user_ids=user_ids, message=message)),
             now=turn.now,
         )
-    return _in_place(turn, status_card(decided, user_ids=user_ids))
+    return Outbound.replacing(status_card(decided, user_ids=user_ids))
 
 
 async def answer(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    referral_id, version = as_int(data.get("referral")), as_int(data.get("version"))
+    referral_id, version = forms.number(data.get("referral")), forms.number(data.get("version"))
     view = await referrals.view(turn.session, referral_id) if referral_id is not None else None
     if (
         view is None
@@ -530,7 +474,7 @@ async def answer(turn: TurnContext) -> Outbound:
     if not applied:
         current = await referrals.view(turn.session, view.id)
         assert current is not None
-        return _in_place(turn, await _card_for_viewer(turn, current, texts.STALE_CARD))
+        return Outbound.replacing(await _card_for_viewer(turn, current, texts.STALE_CARD))
     referrals.add_event(
         turn.session,
         referral_id=view.id,
@@ -545,8 +489,7 @@ async def answer(turn: TurnContext) -> Outbound:
     sencos = await referrals.sencos(turn.session, view.school_id)
     user_ids = await _user_ids(turn, answered, sencos)
     await _send_for_approval(turn, answered, sencos, user_ids)
-    return _in_place(
-        turn,
+    return Outbound.replacing(
         status_card(answered, user_ids=user_ids, message=texts.ANSWER_SENT.format(sencos=_names(sencos))),
     )
 
@@ -555,7 +498,7 @@ async def answer(turn: TurnContext) -> Outbound:
 
 
 async def show_referral(turn: TurnContext) -> Outbound:
-    referral_id = as_int(turn.inbound.args.lstrip("#"))
+    referral_id = forms.number(turn.inbound.args.lstrip("#"))
     if referral_id is None:
         return Outbound.card(notice(texts.REFERRAL_USAGE))
     view = await referrals.view(turn.session, referral_id)
@@ -588,10 +531,8 @@ def _step_values(
     if to_status == ReferralStatus.ACCEPTED.value:
         raw = data.get("waiting_weeks")
         if raw not in (None, ""):
-            weeks = as_int(raw)
-            if weeks is None and isinstance(raw, float) and raw.is_integer():
-                weeks = int(raw)
-            if weeks is None or not 0 <= weeks <= MAX_WAITING_WEEKS:
+            weeks = forms.number(raw, low=0, high=MAX_WAITING_WEEKS)
+            if weeks is None:
                 errors["waiting_weeks"] = texts.FIELD_BAD_NUMBER.format(low=0, high=MAX_WAITING_WEEKS)
             values["waiting_weeks"] = weeks
     if to_status == ReferralStatus.REPORT_RECEIVED.value:
@@ -602,7 +543,7 @@ def _step_values(
 
 async def progress(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
-    referral_id, version = as_int(data.get("referral")), as_int(data.get("version"))
+    referral_id, version = forms.number(data.get("referral")), forms.number(data.get("version"))
     to_status = data.get("to")
     view = await referrals.view(turn.session, referral_id) if referral_id is not None else None
     if view is None or version is None or not may_decide_referral(turn.actor, view.school_id):
@@ -613,10 +554,10 @@ async def progress(turn: TurnContext) -> Outbound:
     if view.version != version or NEXT_STEP.get(view.status) != to_status:
         # A stale card, a double click, or a step that skips ahead or goes back: nothing changes.
         turn.audit("referral_progress_stale", entity="referral", entity_id=view.id, pupil_id=view.pupil_id)
-        return _in_place(turn, progress_card(view, events, message=texts.STALE_CARD))
+        return Outbound.replacing(progress_card(view, events, message=texts.STALE_CARD))
     assert isinstance(to_status, str)
     errors: dict[str, str] = {}
-    values = _step_values(to_status, data, errors, await _today(turn), view)
+    values = _step_values(to_status, data, errors, turn.today, view)
     note = read_text(data, "note", errors, required=False)
     if errors:
         raise UserError(
@@ -635,8 +576,7 @@ async def progress(turn: TurnContext) -> Outbound:
     if not applied:
         current = await referrals.view(turn.session, view.id)
         assert current is not None
-        return _in_place(
-            turn,
+        return Outbound.replacing(
             progress_card(current, await referrals.history(turn.session, view.id), message=texts.STALE_CARD),
         )
     referrals.add_event(
@@ -651,16 +591,15 @@ async def progress(turn: TurnContext) -> Outbound:
     moved = await referrals.view(turn.session, view.id)
     assert moved is not None
     message = texts.PROGRESS_DONE.format(status=texts.REFERRAL_STATUS_WORDS[to_status])
-    return _in_place(
-        turn, progress_card(moved, await referrals.history(turn.session, view.id), message=message)
+    return Outbound.replacing(
+        progress_card(moved, await referrals.history(turn.session, view.id), message=message)
     )
 
 
 async def list_referrals(turn: TurnContext) -> Outbound:
     page = 0
     if turn.inbound.kind is not InboundKind.MESSAGE:
-        page = as_int(turn.inbound.data.get("page")) or 0
-    page = min(page, 10_000)
+        page = forms.number(turn.inbound.data.get("page"), low=0, high=10_000) or 0
     whole_school = Role.SENCO in turn.actor.roles
     rows, has_next = await referrals.open_referrals(
         turn.session,
@@ -671,7 +610,7 @@ async def list_referrals(turn: TurnContext) -> Outbound:
     )
     for r in rows:
         turn.audit("referral_listed", entity="referral", entity_id=r.id, pupil_id=r.pupil_id)
-    return _in_place(turn, referrals_card(rows, page=page, has_next=has_next, now=turn.now))
+    return Outbound.replacing(referrals_card(rows, page=page, has_next=has_next, now=turn.now))
 
 
 # -- the school's services ---------------------------------------------------------------------
@@ -698,15 +637,17 @@ async def add_service(turn: TurnContext) -> Outbound:
         )
     service_id = await referrals.add_service(turn.session, turn.actor.school_id, name)
     turn.audit("service_added", entity="referral_service", entity_id=service_id)
-    return _in_place(turn, await _services_out(turn, texts.SERVICES_ADDED.format(name=name)))
+    return Outbound.replacing(await _services_out(turn, texts.SERVICES_ADDED.format(name=name)))
 
 
 async def retire_service(turn: TurnContext) -> Outbound:
-    service_id = as_int(turn.inbound.data.get("service"))
+    service_id = forms.number(turn.inbound.data.get("service"))
     rows = await referrals.services(turn.session, turn.actor.school_id)
     names = {s.id: s.name for s in rows if s.school_id is not None}
     if service_id is None or service_id not in names:
         raise UserError(texts.SERVICES_NOT_FOUND, card=services_card(rows, message=texts.SERVICES_NOT_FOUND))
     await referrals.retire_service(turn.session, turn.actor.school_id, service_id, turn.now)
     turn.audit("service_retired", entity="referral_service", entity_id=service_id)
-    return _in_place(turn, await _services_out(turn, texts.SERVICES_RETIRED.format(name=names[service_id])))
+    return Outbound.replacing(
+        await _services_out(turn, texts.SERVICES_RETIRED.format(name=names[service_id]))
+    )

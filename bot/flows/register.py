@@ -21,7 +21,7 @@ from bot.rules.policy import REGISTER_READERS, REGISTER_WRITERS, may_change_regi
 from bot.turn import forms
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
-from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts
 from cards.common import Card
@@ -71,7 +71,7 @@ async def register_command(turn: TurnContext) -> Outbound:
 
 
 async def show_page(turn: TurnContext) -> Outbound:
-    page = forms.card_int(turn.inbound.data, "page")
+    page = forms.card_int(turn.inbound.data, "page", low=0, high=10_000)
     assert page is not None
     return await _list(turn, max(page, 1))
 
@@ -126,7 +126,7 @@ async def _pupil_card(
         name=await reg.pupil_name(turn.session, pupil_id),
         current=await reg.current(turn.session, pupil_id),
         need_names=await reg.need_names(turn.session),
-        options=await reg.need_options(turn.session, await school_today(turn)),
+        options=await reg.need_options(turn.session, turn.today),
         can_change=may_change_register(turn.actor),
         key=uuid.uuid4().hex,
         values=values,
@@ -145,7 +145,7 @@ async def save_change(turn: TurnContext) -> Outbound:
     data = turn.inbound.data
     pupil_id = await pupil_from_card(turn, pupil_scope(turn.actor), data, "register_change")
     key = forms.card_key(data)
-    entry_id = forms.card_int(data, "entry_id")
+    entry_id = forms.card_int(data, "entry_id", low=0)
     if await reg.key_used(turn.session, key):
         raise await _refuse_with_current(turn, pupil_id, texts.REGISTER_ALREADY)
     current = await reg.current(turn.session, pupil_id)
@@ -176,7 +176,7 @@ async def check_change(
 ) -> tuple[str, str | None, str | None, str]:
     """Every census rule for a change from `current` (errors per field): the one check of the register's
     write path, used by the register card and by an accepted concern alike."""
-    today = await school_today(turn)
+    today = turn.today
     status, need1, need2, reason = _validate(
         data, errors, {o.code: o for o in await reg.need_options(turn.session, today)}
     )
@@ -201,7 +201,7 @@ async def write_change(
 ) -> int | None:
     """End the current entry and append the new one (history kept); the new entry's id, or None when a
     concurrent change got there first (the caller rolls back and shows the entry as it is)."""
-    today = await school_today(turn)
+    today = turn.today
     if current is not None and not await reg.end_current(turn.session, current.id, today):
         return None
     try:

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.flows.plans import current_plan_card
+from bot.rules.calendar import academic_year_start
 from bot.rules.policy import PLAN_WRITERS, REVIEW_LIST_READERS, may_write_plans, plan_scope, pupil_scope
 from bot.turn import forms
 from bot.turn.core import Outbound, UserError
 from bot.turn.dispatch import TurnContext
-from bot.turn.guard import pupil_from_card, pupil_from_text, school_today
+from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts
 from cards.common import Card
@@ -59,13 +60,9 @@ def add_routes(router: Router) -> None:
     router.verb(Verb.REVIEW_NEXT_CYCLE, roles=PLAN_WRITERS)(next_cycle)
 
 
-def academic_year_start(today: dt.date) -> dt.date:
-    return dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-
-
 async def list_reviews(turn: TurnContext) -> Outbound:
     scope = pupil_scope(turn.actor)
-    today = await school_today(turn)
+    today = turn.today
     since = academic_year_start(today)
     due, total = await reviews.due_and_overdue(turn.session, scope, today=today)
     parents = await reviews.parent_reviews(turn.session, scope, since=since, today=today)
@@ -110,7 +107,7 @@ async def _form(
     message: str | None = None,
 ) -> Card:
     plan = await _active_plan(turn, pupil_id)
-    today = await school_today(turn)
+    today = turn.today
     open_review = await reviews.open_review(turn.session, plan.id)
     if open_review is None:
         # A plan from before this flow existed: give it its open review now (the reminders need it).
@@ -146,7 +143,7 @@ async def save_review(turn: TurnContext) -> Outbound:
     key = forms.card_key(data)
     plan_id = forms.card_int(data, "plan_id")
     version = forms.card_int(data, "version")
-    review_id = forms.card_int(data, "review_id")
+    review_id = forms.card_int(data, "review_id", high=forms.MAX_BIG_ID)
     assert plan_id is not None and version is not None and review_id is not None
     if await reviews.key_used(turn.session, key):
         raise await _stale(turn, pupil_id, texts.REVIEW_ALREADY)
@@ -154,7 +151,7 @@ async def save_review(turn: TurnContext) -> Outbound:
     if plan is None or plan.id != plan_id or plan.version != version or plan.status != "active":
         raise await _stale(turn, pupil_id, texts.REVIEW_STALE)
 
-    today = await school_today(turn)
+    today = turn.today
     errors: forms.Errors = {}
     parsed = _validate(data, errors, plan=plan, today=today)
     if parsed is None:
@@ -287,7 +284,7 @@ async def next_cycle(turn: TurnContext) -> Outbound:
         source_entity="support_plan",
         source_id=new_id,
         revision=1,
-        today=await school_today(turn),
+        today=turn.today,
         now=turn.now,
     )
     return Outbound.card(

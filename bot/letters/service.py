@@ -12,12 +12,12 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.letters import wording as letters
+from bot.rules import calendar
 from bot.rules.policy import LETTER_WRITERS, plan_scope_of
 from bot.settings import Settings
 from storage.queries import audit, parents, pupils, schools
@@ -49,7 +49,7 @@ def link_base(settings: Settings) -> str:
 
 
 async def school_today(session: AsyncSession, school_id: int, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(await schools.time_zone(session, school_id))).date()
+    return calendar.school_today(now, await schools.time_zone(session, school_id))
 
 
 async def letter_html(

@@ -78,15 +78,24 @@ class Message:
 @dataclass
 class Outbound:
     """What a flow answers. The seam sends `messages`, replaces the clicked card with `replace_card`
-    (Action.Submit), and returns `invoke_card` as the body of an Action.Execute response."""
+    (Action.Submit), and returns `invoke_card` as the body of an Action.Execute response.
+
+    Flows say what to show, not how: `in_place` is a card that takes the clicked card's place, and the
+    dispatcher (bot/turn/dispatch.py `_answer`) turns it into one of the three from the request."""
 
     messages: list[Message] = field(default_factory=list)
     replace_card: Card | None = None
     invoke_card: Card | None = None
+    in_place: Card | None = None
 
     @classmethod
     def card(cls, card: Card) -> Outbound:
         return cls(messages=[Message(card=card)])
+
+    @classmethod
+    def replacing(cls, card: Card) -> Outbound:
+        """The clicked card's new state (a decision made, a page turned): shown where that card was."""
+        return cls(in_place=card)
 
     @classmethod
     def text(cls, text: str) -> Outbound:

@@ -1,8 +1,8 @@
 """Decision mechanics shared by every SENCO approval card (referrals, concerns).
 
-Why here: the approval card is answered in place (Action.Execute), refused attempts are answered
-without raising (so the turn commits the audit row and nothing else), and the card's refresh reaches
-the school's SENCOs and the requester. One copy of each keeps the two flows behaving alike.
+Why here: refused attempts are answered without raising (so the turn commits the audit row and nothing
+else), and the card's refresh reaches the school's SENCOs and the requester. One copy of each keeps
+the two flows behaving alike.
 """
 
 from __future__ import annotations
@@ -10,32 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.turn.core import Card, InboundKind, Outbound
+from bot.turn.core import Outbound
 from bot.turn.dispatch import TurnContext
 from cards.common import notice
 from storage.queries import referrals
 from storage.queries.referrals import Recipient
-
-
-def as_int(value: Any) -> int | None:
-    """An id or number from card data: an int, or a string of digits (Teams sends inputs as strings).
-    Anything else is None, so a malformed decision is refused and audited rather than raised."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 12:
-        return int(value.strip())
-    return None
-
-
-def in_place(turn: TurnContext, card: Card) -> Outbound:
-    """Replace the card that was clicked (Action.Execute answer or Action.Submit update), else send it."""
-    if turn.inbound.kind is InboundKind.EXECUTE:
-        return Outbound(invoke_card=card)
-    if turn.inbound.kind is InboundKind.SUBMIT and turn.inbound.reply_to_id:
-        return Outbound(replace_card=card)
-    return Outbound.card(card)
 
 
 def refuse(
@@ -49,8 +28,7 @@ def refuse(
         pupil_id=pupil_id,
         outcome="refused",
     )
-    if turn.inbound.kind is InboundKind.EXECUTE:
-        return Outbound(invoke_card=notice(text))
+    # A new message, or the Action.Execute response (the dispatcher decides).
     return Outbound.card(notice(text))
 
 

@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.rules.calendar import school_today
 from bot.rules.policy import Actor
 from bot.settings import Settings
 from bot.turn.core import Card, ChatKind, Inbound, InboundKind, Outbound, UserError
@@ -55,7 +55,7 @@ class TurnContext:
     @property
     def today(self) -> dt.date:
         """Today in the school's time zone (a session logged at 00:30 in London is today there)."""
-        return self.now.astimezone(ZoneInfo(self.school.time_zone)).date()
+        return school_today(self.now, self.school.time_zone)
 
     async def audit_refused(
         self,
@@ -226,16 +226,9 @@ class Dispatcher:
                 await audit.record_rows(session, turn.audit_rows)
         except UserError as err:
             if err.card is not None:
-                return _answer(inbound, err.card, replaces_form=err.in_place)
+                return _answer(inbound, err.card, in_place=err.in_place)
             return _answer(inbound, notice(err.message))
-        if inbound.kind is InboundKind.EXECUTE and result.invoke_card is None:
-            # An Action.Execute answers with a card in place: the flow's first card moves there.
-            for i, message in enumerate(result.messages):
-                if message.card is not None:
-                    result.invoke_card = message.card
-                    del result.messages[i]
-                    break
-        return result
+        return _settle(inbound, result)
 
     def _unrouted_text(self, inbound: Inbound) -> str:
         if inbound.kind is InboundKind.MESSAGE:
@@ -261,12 +254,30 @@ class Dispatcher:
             )
 
 
-def _answer(inbound: Inbound, card: Card, *, replaces_form: bool = False) -> Outbound:
-    """A card as the answer to this kind of request: in place for Action.Execute; in place of the
-    submitted form when it is that form again (`replaces_form`) and Teams named its message; else a
-    new message."""
+def _answer(inbound: Inbound, card: Card, *, in_place: bool = False) -> Outbound:
+    """The one place that decides how a card answers this request: as the Action.Execute response;
+    in place of the clicked card when it takes that card's place (`in_place`) and Teams named the
+    card's message; else as a new message."""
     if inbound.kind is InboundKind.EXECUTE:
         return Outbound(invoke_card=card)
-    if replaces_form and inbound.kind is InboundKind.SUBMIT and inbound.reply_to_id:
+    if in_place and inbound.kind is InboundKind.SUBMIT and inbound.reply_to_id:
         return Outbound(replace_card=card)
     return Outbound.card(card)
+
+
+def _settle(inbound: Inbound, result: Outbound) -> Outbound:
+    """A flow's answer as the seam sends it: its `in_place` card placed by `_answer`, and for an
+    Action.Execute (which must answer with a card) its first card moved into the response."""
+    if result.in_place is not None:
+        placed = _answer(inbound, result.in_place, in_place=True)
+        result.messages[:0] = placed.messages
+        result.replace_card = placed.replace_card or result.replace_card
+        result.invoke_card = placed.invoke_card or result.invoke_card
+        result.in_place = None
+    if inbound.kind is InboundKind.EXECUTE and result.invoke_card is None:
+        for i, message in enumerate(result.messages):
+            if message.card is not None:
+                result.invoke_card = message.card
+                del result.messages[i]
+                break
+    return result

@@ -7,7 +7,6 @@ written (the UserError rolls the turn back), and the attempt is audited in its o
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,8 +41,3 @@ async def pupil_from_text(turn: TurnContext, scope: PupilScope, text: str, *, us
         # Not an error in the person's input: a question. The UserError carries the picker card.
         raise UserError(texts.PUPIL_WHICH.format(text=text), card=pupil_picker(text, found[:10], verb))
     return found[0].id
-
-
-async def school_today(turn: TurnContext) -> dt.date:
-    """Today in the school's time zone (a review 'held today' at 00:30 in London is today there)."""
-    return turn.today

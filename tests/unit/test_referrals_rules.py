@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 
 from bot.flows import build_router
-from bot.flows.referrals import as_int, previous_term_start, read_date, read_text
+from bot.flows.referrals import read_date, read_text
+from bot.rules.calendar import previous_term_start
 from bot.rules.policy import Actor, may_decide_referral, may_view_referral
+from bot.turn import forms
 from bot.turn.core import InboundKind
 from cards.verbs import Verb
 from storage.models import Role
@@ -27,10 +29,20 @@ from storage.models import Role
         (None, None),
         ([1], None),
         ("9" * 13, None),
+        ("\u00b2", None),  # str.isdigit() says yes, int() refuses it
+        ("\u0661\u0662", None),  # Arabic-Indic digits: int() takes them, the reader does not
+        ("1\x00", None),
+        (2**31 - 1, 2**31 - 1),
+        (2**31, None),  # past an Integer column
+        (str(2**63), None),
+        (0, None),
+        (4.0, 4),  # Input.Number
+        (4.5, None),
+        (float("nan"), None),
     ],
 )
-def test_as_int(value: object, expected: int | None) -> None:
-    assert as_int(value) == expected
+def test_number(value: object, expected: int | None) -> None:
+    assert forms.number(value) == expected
 
 
 @pytest.mark.parametrize(

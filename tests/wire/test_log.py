@@ -549,7 +549,7 @@ async def test_history_when_nothing_was_logged(bot: BotUnderTest) -> None:
     assert texts.LOG_HISTORY_EMPTY in card_texts(bot.connector.messages()[-1].cards[0])
 
 
-@pytest.mark.parametrize("page", ["1", -1, 10**9, None, [1], True])
+@pytest.mark.parametrize("page", ["\u00b2", "1\x00", -1, 10**9, None, [1], True])
 async def test_history_with_a_bad_page_is_refused(bot: BotUnderTest, page: Any) -> None:
     await send(bot, {"verb": Verb.HISTORY_PAGE.value, "page": page})
     assert card_texts(bot.connector.messages()[-1].cards[0]) == texts.HISTORY_BAD_PAGE

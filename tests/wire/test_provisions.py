@@ -143,7 +143,7 @@ async def test_bad_input_comes_back_on_the_field_and_nothing_is_saved(bot: BotUn
         assert await session.scalar(select(func.count()).select_from(ProvisionType)) == 8
 
 
-@pytest.mark.parametrize("ref", [None, "3", [3], 10**12, 999999])
+@pytest.mark.parametrize("ref", [None, "\u00b3", [3], 10**12, 999999])
 async def test_edit_or_save_of_an_unknown_provision_changes_nothing(bot: BotUnderTest, ref: Any) -> None:
     await send(bot, {"verb": Verb.PROVISION_EDIT.value, "provision": ref}, user=act.SENCO)
     assert card_texts(bot.connector.messages()[-1].cards[0]) == texts.PROVISIONS_UNKNOWN

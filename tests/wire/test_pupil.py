@@ -123,7 +123,7 @@ async def test_pupil_without_a_name_asks_for_one(bot: BotUnderTest) -> None:
     assert bot.connector.messages()[-1].text == texts.PUPIL_ASK_NAME
 
 
-@pytest.mark.parametrize("pupil", ["12", None, [1], True, 0, 10**12])
+@pytest.mark.parametrize("pupil", ["\u00b2", "1\x00", None, [1], True, 0, 10**12])
 async def test_a_malformed_pupil_id_is_refused(bot: BotUnderTest, pupil: Any) -> None:
     await send(bot, {"verb": Verb.PUPIL_SHOW.value, "pupil": pupil})
     assert card_texts(await last_card(bot)) == texts.UNKNOWN_ACTION

@@ -481,9 +481,9 @@ async def test_decline_and_ask_need_their_text(bot: BotUnderTest) -> None:
             "   ": texts.FIELD_REQUIRED,
         }.get(value if isinstance(value, str) else "?", None)
         if isinstance(value, dict):
-            expected = texts.FIELD_NOT_TEXT
+            expected = texts.BAD_CARD
         elif value == "x" * 2001:
-            expected = texts.FIELD_TOO_LONG.format(limit="2,000")
+            expected = texts.TOO_LONG.format(limit=2000)
         assert error_under(card, field) == expected
     assert await counts(bot) == before
     assert (await referral(bot, rid)).status == "requested"
@@ -610,15 +610,15 @@ FUTURE = (TODAY + dt.timedelta(days=3)).isoformat()
         ({"consent_by": None}, "consent_by", texts.FIELD_REQUIRED),
         ({"consent_on": None, "consent_by": None}, "consent_by", texts.FIELD_REQUIRED),
         ({"consent_on": FUTURE}, "consent_on", texts.FIELD_FUTURE_DATE),
-        ({"consent_on": "28/11/2026"}, "consent_on", texts.FIELD_BAD_DATE),
-        ({"consent_on": 20261128}, "consent_on", texts.FIELD_BAD_DATE),
-        ({"consent_by": "x" * 201}, "consent_by", texts.FIELD_TOO_LONG.format(limit=200)),
+        ({"consent_on": "28/11/2026"}, "consent_on", texts.DATE_BAD),
+        ({"consent_on": 20261128}, "consent_on", texts.DATE_BAD),
+        ({"consent_by": "x" * 201}, "consent_by", texts.TOO_LONG.format(limit=200)),
         ({"concern": ""}, "concern", texts.FIELD_REQUIRED),
         ({"concern": "   "}, "concern", texts.FIELD_REQUIRED),
-        ({"concern": "x" * 2001}, "concern", texts.FIELD_TOO_LONG.format(limit="2,000")),
-        ({"concern": ["a", "b"]}, "concern", texts.FIELD_NOT_TEXT),
-        ({"tried": "x" * 2001}, "tried", texts.FIELD_TOO_LONG.format(limit="2,000")),
-        ({"note": {"a": 1}}, "note", texts.FIELD_NOT_TEXT),
+        ({"concern": "x" * 2001}, "concern", texts.TOO_LONG.format(limit=2000)),
+        ({"concern": ["a", "b"]}, "concern", texts.BAD_CARD),
+        ({"tried": "x" * 2001}, "tried", texts.TOO_LONG.format(limit=2000)),
+        ({"note": {"a": 1}}, "note", texts.BAD_CARD),
         ({"service": "999999"}, "service", texts.SERVICE_UNKNOWN),
         ({"service": "CAMHS"}, "service", texts.SERVICE_UNKNOWN),
         ({"service": None}, "service", texts.FIELD_REQUIRED),
@@ -809,7 +809,7 @@ async def test_steps_cannot_be_skipped_reversed_misdated_or_forged(bot: BotUnder
         (
             {"to": "sent", "on": TODAY.isoformat(), "note": "x" * 2001},
             "note",
-            texts.FIELD_TOO_LONG.format(limit="2,000"),
+            texts.TOO_LONG.format(limit=2000),
         ),
     ]
     seen = []
@@ -952,8 +952,8 @@ async def test_services_can_be_listed_added_and_retired_by_the_senco(bot: BotUnd
         ("", texts.FIELD_REQUIRED),
         ("camhs", texts.SERVICES_DUPLICATE),
         ("virtual SCHOOL", texts.SERVICES_DUPLICATE),
-        ("x" * 121, texts.FIELD_TOO_LONG.format(limit=120)),
-        (["Portage"], texts.FIELD_NOT_TEXT),
+        ("x" * 121, texts.TOO_LONG.format(limit=120)),
+        (["Portage"], texts.BAD_CARD),
     ):
         bot.connector.sent.clear()
         await bot.post(act.submit({"verb": Verb.SERVICE_ADD.value, "name": name}, bot.service_url))
