@@ -409,18 +409,6 @@ async def expire_due(session: AsyncSession, now: dt.datetime) -> list[int]:
     return sorted(result.scalars())
 
 
-async def unreachable_staff(session: AsyncSession, school_id: int) -> list[int]:
-    """Staff of the school with notifications waiting for them to open the bot (the setup check)."""
-    rows = await session.execute(
-        select(Outbox.recipient_id)
-        .join(Staff, Staff.id == Outbox.recipient_id)
-        .where(Staff.school_id == school_id, Outbox.status == OutboxStatus.WAITING.value)
-        .distinct()
-        .order_by(Outbox.recipient_id)
-    )
-    return list(rows.scalars())
-
-
 # ---------------------------------------------------------------------------------------------
 # The operator's view (`senbot outbox`): ids, kinds and errors, never payloads.
 
