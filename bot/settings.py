@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     graph_sync: bool = False
     graph_sync_time: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     graph_concurrency: int = Field(default=4, ge=1, le=16)
+    # Install the Teams app for staff who have not opened it, so notifications reach them
+    # (bot/roster/graph_install.py; application permission TeamsAppInstallation.ReadWriteForUser.All).
+    # Off, or refused by the tenant: their notifications wait until they open the bot.
+    graph_install: bool = False
 
     @model_validator(mode="after")
     def _check_mode(self) -> Settings:
@@ -125,6 +129,8 @@ class Settings(BaseSettings):
 
         if self.graph_sync and not self.app_id:
             raise ValueError("SENBOT_GRAPH_SYNC needs SENBOT_APP_ID (Graph is called as the bot's app)")
+        if self.graph_install and not self.app_id:
+            raise ValueError("SENBOT_GRAPH_INSTALL needs SENBOT_APP_ID (Graph is called as the bot's app)")
         if not self.graph_base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ValueError(
                 "SENBOT_GRAPH_BASE_URL must be https:// (plain http on loopback only, for tests)"

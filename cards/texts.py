@@ -626,3 +626,6 @@ PUPIL_PARENT_MEETINGS = "Parent meetings this year"
 PUPIL_PARENT_MEETINGS_VALUE = "{n} of the 3 expected"
 PUPIL_NEXT_REVIEW = "Next review"
 PUPIL_NO_REVIEW = "none booked: start a plan to set one"
+
+# A notification that waited for the person to open senbot (bot/jobs/outbox.py): never sent late silently.
+SENT_LATE = "This message is late: it was ready on {day}, but I could not reach you until you opened senbot."

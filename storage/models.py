@@ -133,6 +133,11 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"
     # The dispatcher died after this row's send started: it may have reached Teams. Not resent by itself.
     UNKNOWN = "unknown"
+    # The person has no conversation with the bot and it could not be installed for them: sent when they
+    # open the bot (storage.queries.outbox.wake_waiting), unless it expires first.
+    WAITING = "waiting"
+    # Past its expiry before it could be sent: never sent late.
+    EXPIRED = "expired"
 
 
 def _in(column: str, values: type[StrEnum]) -> str:
@@ -691,6 +696,10 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Past this the notification is no use (a digest after its week): marked expired, never sent late.
+    expires_at: Mapped[dt.datetime | None] = mapped_column()
+    # When it first had to wait for the person to open the bot: a late send says so.
+    waiting_since: Mapped[dt.datetime | None] = mapped_column()
 
     __table_args__ = (
         CheckConstraint(_in("status", OutboxStatus), name="status_known"),

@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     outbox = sub.add_parser(
-        "outbox", help="notifications waiting, failing or dead-lettered (ids and errors, no contents)"
+        "outbox",
+        help="notifications pending, waiting, failing, dead or expired (ids and reasons, no contents)",
     )
     outbox.add_argument("--limit", type=int, default=20, help="how many of the latest rows to list")
     outbox_sub = outbox.add_subparsers(dest="outbox_command")
@@ -309,9 +310,18 @@ def format_outbox(counts: dict[str, int], rows: list[OperatorRow]) -> str:
     """Counts by status, then the latest unsent rows: ids, kinds and errors only (never payloads)."""
     lines = ["  ".join(f"{status}: {n}" for status, n in counts.items())]
     if not rows:
-        lines.append("nothing pending, failing or dead")
+        lines.append("nothing pending, waiting, failing, dead or expired")
         return "\n".join(lines)
-    header = ("id", "kind", "recipient", "status", "attempts", "next attempt (UTC)", "last error")
+    header = (
+        "id",
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "next attempt (UTC)",
+        "expires (UTC)",
+        "reason",
+    )
     table = [
         (
             str(r.id),
@@ -320,6 +330,7 @@ def format_outbox(counts: dict[str, int], rows: list[OperatorRow]) -> str:
             r.status,
             str(r.attempts),
             r.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S"),
+            r.expires_at.strftime("%Y-%m-%d %H:%M") if r.expires_at else "-",
             r.last_error or "",
         )
         for r in rows

@@ -30,6 +30,10 @@ log = structlog.get_logger(__name__)
 KIND = "weekly_digest"
 
 
+# A digest is useful for its week: one that could not be sent before the next is due is expired, not sent.
+USEFUL_FOR = dt.timedelta(days=7)
+
+
 def period_key(staff_id: int, week: IsoWeek) -> str:
     return f"{KIND}:{staff_id}:{week.label}"
 
@@ -89,6 +93,7 @@ async def plan_weekly_digests(sessions: async_sessionmaker[AsyncSession], now: d
                     recipient_id=r.staff_id,
                     payload=message_payload(card=card),
                     subject=str(r.school_id),
+                    expires_at=now + USEFUL_FOR,
                 )
             )
         # One statement for the morning's rows, in key order (as the reminders planner does).

@@ -12,6 +12,11 @@ Why this shape (docs/design.md, "Nothing lost" and "Scheduled work across replic
 - retries are data, not sleeps: a failed row gets `next_attempt_at` (exponential backoff with full jitter,
   never earlier than Retry-After) and waits for a later tick; 403/404 mean the app is gone for that person:
   the row is dead and the person marked unreachable;
+- a person with no conversation yet is reached by installing the app for them through Graph (an
+  `Installer`): the row waits for the conversation Teams then opens; where installing is not permitted
+  (or not configured) it waits until they open the bot. Waiting is not dead: the first conversation wakes
+  it (storage.queries.outbox.wake_waiting), and a row sent after waiting says it is late. A row past its
+  `expires_at` is marked expired instead of being sent late;
 - sends run with bounded concurrency and a per-tenant pacing cap (Teams allows ~50 requests/s per app per
   tenant; the budget is 25, docs/design.md). Time, sleep and randomness are injected so tests never sleep.
 The send itself goes through anything with `send_proactive` (the seam in production); no SDK import here.
@@ -32,8 +37,10 @@ from typing import Protocol
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.roster.graph_install import InstallOutcome, InstallResult
 from bot.settings import Settings
 from bot.turn.core import ConversationAddress, Message, SendFailed
+from cards import texts
 from storage.queries import outbox as queries
 
 log = structlog.get_logger(__name__)
@@ -41,7 +48,10 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
-NO_CONVERSATION = "no conversation: the person has not opened senbot"
+WAITING_FOR_PERSON = "no conversation and no way to install the app: waits for them to open senbot"
+WAITING_FOR_TEAMS = "installed through Graph: waits for the conversation Teams opens"
+INSTALL_REFUSED = "installation not permitted (HTTP {status}): waits for them to open senbot"
+NO_ENTRA_ID = "no Entra object id for this person yet (roster sync): waits for them to open senbot"
 GONE = "the app is not installed for this person any more (HTTP {status})"
 # Teams throttling (429), precondition races on the conversation (412), timeouts and server errors.
 RETRYABLE = frozenset({408, 412, 429})
@@ -56,6 +66,12 @@ class Sender(Protocol):
     """Something that can deliver one message to a stored conversation (bot.teams.seam.TeamsSeam)."""
 
     async def send_proactive(self, address: ConversationAddress, message: Message) -> str | None: ...
+
+
+class Installer(Protocol):
+    """Installs the Teams app for a person (bot.roster.graph_install.GraphInstaller in production)."""
+
+    async def install(self, tenant_id: str, aad_object_id: str) -> InstallResult: ...
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,8 @@ class DispatchReport:
     dead: int = 0
     lost_lease: int = 0
     unknown: int = 0
+    waiting: int = 0
+    expired: int = 0
 
 
 class TenantPacer:
@@ -135,6 +153,8 @@ class OutboxDispatcher:
     sleep: Sleep = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random)
     owner: str = field(default_factory=lambda: f"dispatcher-{uuid.uuid4().hex[:12]}")
+    # None: nobody is installed for; a person without a conversation waits until they open the bot.
+    installer: Installer | None = None
 
     def __post_init__(self) -> None:
         self._pacer = TenantPacer(self.config.rate_per_tenant, self.config.burst, self.clock, self.sleep)
@@ -146,6 +166,7 @@ class OutboxDispatcher:
         async with self.sessions.begin() as session:
             now = self.clock()
             in_doubt = await queries.mark_in_doubt(session, now=now, kinds=NO_BLIND_RESEND)
+            expired = await queries.expire_due(session, now)
             batch = await queries.claim_due(
                 session,
                 owner=self.owner,
@@ -157,6 +178,9 @@ class OutboxDispatcher:
         if in_doubt:
             report.unknown = len(in_doubt)
             log.warning("outbox_unknown", outbox_ids=in_doubt)
+        if expired:
+            report.expired = len(expired)
+            log.warning("outbox_expired", outbox_ids=expired)
         report.claimed = len(batch)
         if batch:
             await asyncio.gather(*(self._deliver(row, report) for row in batch))
@@ -166,6 +190,7 @@ class OutboxDispatcher:
                 sent=report.sent,
                 retried=report.retried,
                 dead=report.dead,
+                waiting=report.waiting,
                 lost_lease=report.lost_lease,
             )
         return report
@@ -175,7 +200,7 @@ class OutboxDispatcher:
         total = DispatchReport()
         for _ in range(max_batches):
             report = await self.run_once()
-            for name in ("claimed", "sent", "retried", "dead", "lost_lease", "unknown"):
+            for name in ("claimed", "sent", "retried", "dead", "lost_lease", "unknown", "waiting", "expired"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             if report.claimed == 0:
                 break
@@ -188,7 +213,7 @@ class OutboxDispatcher:
             await self._settle_dead(row, f"gave up after {row.attempts - 1} attempts", report)
             return
         if ref is None:
-            await self._settle_dead(row, NO_CONVERSATION, report)
+            await self._no_conversation(row, report)
             return
         address = ConversationAddress(
             tenant_id=ref.tenant_id,
@@ -198,7 +223,7 @@ class OutboxDispatcher:
             bot_id=ref.bot_id,
             user_id=ref.user_id,
         )
-        message = Message(card=row.payload.get("card"), text=row.payload.get("text"))
+        message = Message(card=row.payload.get("card"), text=_late(row, self.clock()))
         # The slot first, then the pace: a send that waited for a slot must not go out in a bunch.
         async with self._slots:
             # The lease is renewed just before the pace's wait (a fraction of a second per tenant), not
@@ -271,11 +296,54 @@ class OutboxDispatcher:
             ):
                 report.retried += 1
 
+    async def _no_conversation(self, row: queries.Claimed, report: DispatchReport) -> None:
+        """Install the app for the person if we can, else park the row until they open the bot."""
+        async with self.sessions() as session:
+            target = await queries.install_target(session, row.recipient_id)
+        if self.installer is None or target is None:
+            await self._settle_waiting(row, WAITING_FOR_PERSON, report)
+            return
+        if not target.aad_object_id:
+            await self._settle_waiting(row, NO_ENTRA_ID, report)
+            return
+        try:
+            result = await self.installer.install(target.tenant_id, target.aad_object_id)
+        except Exception as exc:  # an unexpected failure of the Graph call: like no answer, retried
+            log.warning("outbox_install_error", outbox_id=row.id, error=type(exc).__name__)
+            result = InstallResult(InstallOutcome.RETRY, reason=type(exc).__name__)
+        if result.outcome is InstallOutcome.INSTALLED:
+            await self._settle_waiting(row, WAITING_FOR_TEAMS, report)
+        elif result.outcome is InstallOutcome.REFUSED:
+            await self._settle_waiting(row, INSTALL_REFUSED.format(status=result.status), report)
+        else:
+            # Throttled or failing past the SDK's own retries: the outbox's backoff, honouring Retry-After.
+            await self._failed(row, SendFailed(result.status, result.retry_after, result.reason), report)
+
+    async def _settle_waiting(self, row: queries.Claimed, reason: str, report: DispatchReport) -> None:
+        async with self.sessions.begin() as session:
+            if await queries.mark_waiting(session, row.id, owner=self.owner, reason=reason, now=self.clock()):
+                report.waiting += 1
+        log.info("outbox_waiting", outbox_id=row.id, kind=row.kind, reason=reason)
+
     async def _settle_dead(self, row: queries.Claimed, error: str, report: DispatchReport) -> None:
         async with self.sessions.begin() as session:
             if await queries.mark_dead(session, row.id, owner=self.owner, error=error, now=self.clock()):
                 report.dead += 1
         log.warning("outbox_dead", outbox_id=row.id, kind=row.kind, error=error)
+
+
+# A wait shorter than this (Teams opening the conversation after an install) is not worth a word.
+LATE_AFTER = dt.timedelta(hours=1)
+
+
+def _late(row: queries.Claimed, now: dt.datetime) -> str | None:
+    """The row's text, led by a note that it is late when it waited long for the person to open the bot."""
+    text = row.payload.get("text")
+    if row.waiting_since is None or now - row.waiting_since < LATE_AFTER:
+        return text if isinstance(text, str) else None
+    day = row.waiting_since
+    note = texts.SENT_LATE.format(day=f"{day.day} {day:%b %Y}")
+    return f"{note}\n\n{text}" if isinstance(text, str) and text else note
 
 
 def config_from_settings(settings: Settings) -> DispatchConfig:

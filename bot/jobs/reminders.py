@@ -40,6 +40,11 @@ HORIZON_SCHOOL_DAYS = 10
 DEFAULT_ZONE = "Europe/London"
 
 
+# A morning's card is announced once ("never the same reminder twice"), so it stays worth sending while
+# the reviews it names are still current: two weeks, then it is expired rather than sent stale.
+USEFUL_FOR = dt.timedelta(days=14)
+
+
 def period_key(staff_id: int, day: dt.date) -> str:
     return f"{KIND}:{staff_id}:{day.isoformat()}"
 
@@ -210,6 +215,7 @@ class ReminderPlanner:
                     recipient_id=staff_id,
                     payload=outbox.message_payload(card=card),
                     subject=f"school:{school.id}",
+                    expires_at=now + USEFUL_FOR,
                 )
             )
             fresh_of[key] = fresh

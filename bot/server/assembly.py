@@ -21,7 +21,8 @@ from bot.jobs.scheduler import DIGEST_JOB, Jobs, attach
 from bot.letters.graph_mail import GraphMailer, credential_from_settings
 from bot.letters.service import LetterDownloads, with_link_secret
 from bot.roster.csv_import import apply_configured_admins
-from bot.roster.graph_sync import sync_all
+from bot.roster.graph_install import GraphInstaller
+from bot.roster.graph_sync import secret_credential, sync_all
 from bot.server.http import build_web_app
 from bot.settings import Settings
 from bot.teams.seam import TeamsSeam, TokenProvider
@@ -62,7 +63,12 @@ def create_app(
 
     letters = LetterDownloads(sessions, settings, clock)
     app = build_web_app(seam, ready, max_body_bytes=settings.max_body_bytes, letters=letters)
-    outbox = OutboxDispatcher(sessions, seam, clock, config_from_settings(settings))
+    installer = None
+    if settings.graph_install:
+        installer = GraphInstaller(
+            settings, (lambda _tenant: graph_credential) if graph_credential else secret_credential(settings)
+        )
+    outbox = OutboxDispatcher(sessions, seam, clock, config_from_settings(settings), installer=installer)
     planners: dict[str, Callable[[], Awaitable[object]]] = {
         DIGEST_JOB: lambda: plan_weekly_digests(sessions, clock())
     }

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationRef, Staff
+from storage.queries import outbox
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ async def remember(
         await session.execute(
             stmt.on_conflict_do_update(index_elements=[ConversationRef.staff_id], set_=values)
         )
+        # Their first conversation (they opened the bot, or Teams opened it after an install through
+        # Graph): whatever waited for it is due now. Only here, so an ordinary turn costs nothing more.
+        await outbox.wake_waiting(session, staff_id, now)
     elif (known.service_url, known.conversation_id, known.bot_id, known.user_id, known.tenant_id) != (
         service_url,
         conversation_id,

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConversationRef, Outbox, OutboxStatus, Staff
+from storage.models import ConversationRef, Outbox, OutboxStatus, School, Staff
 
 
 def message_payload(*, card: dict[str, Any] | None = None, text: str | None = None) -> dict[str, Any]:
@@ -41,8 +41,12 @@ async def enqueue(
     now: dt.datetime,
     subject: str | None = None,
     not_before: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> bool:
-    """Insert the notification unless its key exists; True when this call created it."""
+    """Insert the notification unless its key exists; True when this call created it.
+
+    `expires_at`: when it stops being any use (a digest after its week); past it, it is never sent.
+    """
     values = {
         "kind": kind,
         "subject": subject,
@@ -54,6 +58,7 @@ async def enqueue(
         "next_attempt_at": not_before or now,
         "created_at": now,
         "updated_at": now,
+        "expires_at": expires_at,
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=[Outbox.period_key])
@@ -68,6 +73,7 @@ class Notification:
     recipient_id: int
     payload: dict[str, Any]
     subject: str | None = None
+    expires_at: dt.datetime | None = None
 
 
 async def enqueue_many(
@@ -92,6 +98,7 @@ async def enqueue_many(
             "next_attempt_at": now,
             "created_at": now,
             "updated_at": now,
+            "expires_at": n.expires_at,
         }
         for n in sorted(notifications, key=lambda n: n.period_key)
     ]
@@ -119,6 +126,8 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int
     reference: ConversationRef | None
+    # Set when it waited for the person to open the bot: the send then says it is late.
+    waiting_since: dt.datetime | None = None
 
 
 def _abandoned(now: dt.datetime) -> ColumnElement[bool]:
@@ -201,7 +210,14 @@ async def claim_due(
                 attempts=Outbox.attempts + 1,
                 updated_at=now,
             )
-            .returning(Outbox.id, Outbox.kind, Outbox.recipient_id, Outbox.payload, Outbox.attempts)
+            .returning(
+                Outbox.id,
+                Outbox.kind,
+                Outbox.recipient_id,
+                Outbox.payload,
+                Outbox.attempts,
+                Outbox.waiting_since,
+            )
             .execution_options(synchronize_session=False)
         )
     ).all()
@@ -216,7 +232,15 @@ async def claim_due(
     }
     return sorted(
         (
-            Claimed(row.id, row.kind, row.recipient_id, row.payload, row.attempts, refs.get(row.recipient_id))
+            Claimed(
+                row.id,
+                row.kind,
+                row.recipient_id,
+                row.payload,
+                row.attempts,
+                refs.get(row.recipient_id),
+                row.waiting_since,
+            )
             for row in claimed
         ),
         key=lambda c: c.id,
@@ -312,6 +336,80 @@ async def mark_unreachable(session: AsyncSession, staff_id: int, now: dt.datetim
 
 
 # ---------------------------------------------------------------------------------------------
+# Reaching people who have no conversation with the bot yet (docs/outbox-and-reminders.md, "Reach").
+
+
+@dataclass(frozen=True)
+class InstallTarget:
+    """Who to install the app for: their Entra object id in their school's tenant (None: not known yet)."""
+
+    aad_object_id: str | None
+    tenant_id: str
+
+
+async def install_target(session: AsyncSession, staff_id: int) -> InstallTarget | None:
+    row = (
+        await session.execute(
+            select(Staff.aad_object_id, School.tenant_id)
+            .join(School, School.id == Staff.school_id)
+            .where(Staff.id == staff_id)
+        )
+    ).first()
+    return None if row is None else InstallTarget(row.aad_object_id, row.tenant_id)
+
+
+async def mark_waiting(
+    session: AsyncSession, outbox_id: int, *, owner: str, reason: str, now: dt.datetime
+) -> bool:
+    """Park a claimed row until the person's conversation exists (wake_waiting) or it expires."""
+    return await _settle(
+        session,
+        outbox_id,
+        owner,
+        status=OutboxStatus.WAITING.value,
+        waiting_since=func.coalesce(Outbox.waiting_since, now),
+        last_error=reason[:500],
+        updated_at=now,
+    )
+
+
+async def wake_waiting(session: AsyncSession, staff_id: int, now: dt.datetime) -> int:
+    """The person now has a conversation: their waiting rows are due at once. Returns how many."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.recipient_id == staff_id, Outbox.status == OutboxStatus.WAITING.value)
+        .values(status=OutboxStatus.PENDING.value, next_attempt_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+EXPIRED_REASON = "expired before it could be sent"
+
+
+async def expire_due(session: AsyncSession, now: dt.datetime) -> list[int]:
+    """Rows not yet sent whose expiry has passed become 'expired' (one UPDATE); their ids."""
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.status.in_(
+                [OutboxStatus.PENDING.value, OutboxStatus.FAILED.value, OutboxStatus.WAITING.value]
+            ),
+            Outbox.expires_at.is_not(None),
+            Outbox.expires_at <= now,
+        )
+        .values(
+            status=OutboxStatus.EXPIRED.value,
+            last_error=func.coalesce(Outbox.last_error + "; ", "") + EXPIRED_REASON,
+            updated_at=now,
+        )
+        .returning(Outbox.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars())
+
+
+# ---------------------------------------------------------------------------------------------
 # The operator's view (`senbot outbox`): ids, kinds and errors, never payloads.
 
 
@@ -324,14 +422,17 @@ class OperatorRow:
     attempts: int
     next_attempt_at: dt.datetime
     last_error: str | None
+    expires_at: dt.datetime | None = None
 
 
 OPERATOR_STATUSES = (
     OutboxStatus.PENDING.value,
     OutboxStatus.SENDING.value,
     OutboxStatus.FAILED.value,
+    OutboxStatus.WAITING.value,
     OutboxStatus.DEAD.value,
     OutboxStatus.UNKNOWN.value,
+    OutboxStatus.EXPIRED.value,
 )
 
 
@@ -352,6 +453,7 @@ async def latest_unsent(session: AsyncSession, limit: int) -> list[OperatorRow]:
             Outbox.attempts,
             Outbox.next_attempt_at,
             Outbox.last_error,
+            Outbox.expires_at,
         )
         .where(Outbox.status.in_(OPERATOR_STATUSES))
         .order_by(Outbox.updated_at.desc(), Outbox.id.desc())

@@ -31,7 +31,13 @@ async def _prepare(url: str) -> dict[str, int]:
             for key, status, error in (
                 ("k:pending", "pending", None),
                 ("k:failed", "failed", "HTTP 429"),
-                ("k:dead", "dead", "no conversation: the person has not opened senbot"),
+                ("k:dead", "dead", "refused: HTTP 400"),
+                (
+                    "k:waiting",
+                    "waiting",
+                    "installation not permitted (HTTP 403): waits for them to open senbot",
+                ),
+                ("k:expired", "expired", "expired before it could be sent"),
                 ("k:sent", "sent", None),
             ):
                 await enqueue(
@@ -77,10 +83,10 @@ def test_outbox_lists_counts_and_unsent_rows_without_contents(
     ids = asyncio.run(_prepare(url))
     assert main(["outbox"]) == 0
     out = capsys.readouterr().out
-    assert "pending: 1  sending: 0  failed: 1  dead: 1  unknown: 0  sent: 1" in out
-    assert "HTTP 429" in out and "no conversation" in out
+    assert "pending: 1  sending: 0  failed: 1  waiting: 1  dead: 1  unknown: 0  expired: 1  sent: 1" in out
+    assert "HTTP 429" in out and "installation not permitted" in out and "expired before" in out
     listed = {line.split()[0] for line in out.splitlines()[2:]}
-    assert listed == {str(ids["pending"]), str(ids["failed"]), str(ids["dead"])}
+    assert listed == {str(ids[s]) for s in ("pending", "failed", "waiting", "dead", "expired")}
     assert SECRET not in out and "Amelia" not in out
 
 
@@ -100,4 +106,4 @@ def test_retry_requeues_a_dead_row_only(url: str, capsys: pytest.CaptureFixture[
 
 def test_an_empty_outbox_says_so(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["outbox", "--limit", "5"]) == 0
-    assert "nothing pending, failing or dead" in capsys.readouterr().out
+    assert "nothing pending, waiting, failing, dead or expired" in capsys.readouterr().out

@@ -14,7 +14,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.jobs.outbox import GONE, NO_CONVERSATION, DispatchConfig, OutboxDispatcher, retry_after_seconds
+from bot.jobs.outbox import (
+    GONE,
+    WAITING_FOR_PERSON,
+    DispatchConfig,
+    OutboxDispatcher,
+    retry_after_seconds,
+)
 from bot.server.http import SEAM_KEY
 from bot.turn.core import ConversationAddress, Message, SendFailed
 from storage.models import ConversationRef, Outbox, Staff
@@ -174,13 +180,18 @@ async def test_404_dead_letters_too(bot: BotUnderTest) -> None:
     assert (await row(bot.sessions, row_id)).status == "dead"
 
 
-async def test_no_conversation_reference_is_dead_with_a_clear_reason(bot: BotUnderTest) -> None:
+async def test_no_conversation_reference_waits_with_a_clear_reason(bot: BotUnderTest) -> None:
     [senco, *_] = await staff_ids(bot.sessions)
     row_id = await queue(bot.sessions, "k:nocon", senco, "x")
     bot.connector.sent.clear()
     report = await dispatcher(bot, FakeClock(T0)).run_once()
     stored = await row(bot.sessions, row_id)
-    assert (stored.status, stored.last_error, report.dead) == ("dead", NO_CONVERSATION, 1)
+    assert (stored.status, stored.last_error, report.dead, report.waiting) == (
+        "waiting",
+        WAITING_FOR_PERSON,
+        0,
+        1,
+    )
     assert bot.connector.messages() == []
 
 
