@@ -28,8 +28,8 @@ from bot.rules.policy import (
     pupil_scope,
 )
 from bot.turn import decisions, forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Card, Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts

@@ -14,8 +14,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from bot.rules.policy import PARENT_CONTACT_KEEPERS, pupil_scope
 from bot.turn import forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts

@@ -21,8 +21,8 @@ from bot.rules.policy import (
     digest_shows_money,
     pupil_scope,
 )
+from bot.turn.context import TurnContext
 from bot.turn.core import Card, Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import texts
 from cards.digest import MAX_NAMES, digest_card, trust_digest_card

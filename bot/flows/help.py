@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.turn.context import TurnContext
 from bot.turn.core import ChatKind, Outbound
-from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards.common import notice
 from cards.help import CommandLine, help_card, welcome_card

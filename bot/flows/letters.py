@@ -13,8 +13,8 @@ from bot.letters import wording as letters
 from bot.letters.service import letter_html, link_base, link_secret
 from bot.rules.policy import LETTER_WRITERS, may_edit_letters, plan_scope
 from bot.turn import forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import letters as cards

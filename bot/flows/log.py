@@ -22,8 +22,8 @@ from bot.rules.calendar import academic_year_start, school_today
 from bot.rules.costs import split_costs
 from bot.rules.policy import LOGGERS, pupil_scope, sees_costs
 from bot.turn import forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Card, Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import log as cards
 from cards import texts

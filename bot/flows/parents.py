@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.rules.policy import PARENT_TASK_USERS, pupil_scope
 from bot.turn import forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.guard import pupil_from_card
 from bot.turn.router import Router
 from cards import parents as cards

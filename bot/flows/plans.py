@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.rules.policy import PLAN_READERS, PLAN_WRITERS, may_write_plans, plan_scope
 from bot.turn import forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts

@@ -14,8 +14,8 @@ from typing import Any
 from bot.flows.log import MAX_GROUP, MAX_MINUTES
 from bot.rules.policy import COST_VIEWERS
 from bot.turn import forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Message, Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import provisions as cards
 from cards import texts

@@ -17,8 +17,8 @@ from bot.rules.policy import (
     sees_costs,
 )
 from bot.turn import forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import pupil as cards
 from cards import texts

@@ -21,8 +21,8 @@ from typing import Any
 from bot.rules.calendar import previous_term_start
 from bot.rules.policy import STAFF, may_decide_referral, may_view_referral, pupil_scope
 from bot.turn import decisions, forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Card, InboundKind, Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import texts
 from cards.common import MAX_TEXT, notice

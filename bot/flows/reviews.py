@@ -19,8 +19,8 @@ from bot.flows.plans import current_plan_card
 from bot.rules.calendar import academic_year_start
 from bot.rules.policy import PLAN_WRITERS, REVIEW_LIST_READERS, may_write_plans, plan_scope, pupil_scope
 from bot.turn import forms
+from bot.turn.context import TurnContext
 from bot.turn.core import Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from bot.rules.policy import ROLE_MANAGERS, grantable_roles
+from bot.turn.context import TurnContext
 from bot.turn.core import Outbound, UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import texts
 from cards.common import notice

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.turn.context import TurnContext
 from bot.turn.core import Outbound
-from bot.turn.dispatch import TurnContext
 from cards.common import notice
 from storage.queries import referrals
 from storage.queries.referrals import Recipient

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.turn.context import TurnContext
 from bot.turn.core import UserError
-from bot.turn.dispatch import TurnContext
 from bot.turn.forms import card_int
 from cards import texts
 from cards.forms import pupil_picker

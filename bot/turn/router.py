@@ -7,19 +7,14 @@ outside a 1:1 chat). `help` and the Teams manifest's command list are generated 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.rules.policy import EVERYONE, Actor, may_use
-from bot.turn.core import InboundKind, Outbound
+from bot.turn.context import Handler
+from bot.turn.core import InboundKind
 from cards.verbs import Verb
 from storage.models import Role
-
-if TYPE_CHECKING:
-    from bot.turn.dispatch import TurnContext
-
-Handler = Callable[["TurnContext"], Awaitable[Outbound]]
 
 
 @dataclass(frozen=True)

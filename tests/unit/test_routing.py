@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.flows import build_router
 from bot.rules.policy import WHOLE_SCHOOL
 from bot.settings import Settings
+from bot.turn.context import TurnContext
 from bot.turn.core import ChatKind, Inbound, InboundKind, Outbound, UserError
-from bot.turn.dispatch import Dispatcher, TurnContext
+from bot.turn.dispatch import Dispatcher
 from bot.turn.router import Router
 from cards import texts
 from cards.verbs import Verb
