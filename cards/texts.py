@@ -748,5 +748,7 @@ REMINDER_EHCNA_PASSED = " \u2014 passed"
 REMINDER_THRESHOLD = "Costed provision against the notional threshold ({count})"
 REMINDER_THRESHOLD_LINE = "{spent} this financial year: {stage} of {threshold}{new}"
 REMINDER_THRESHOLD_STAGES = {"threshold_80": "past 80 %", "threshold_100": "past 100 %"}
+REMINDER_MORE_EHCNA = "\u2026and {count} more: type `ehcna` for every open request."
+REMINDER_MORE_THRESHOLD = "\u2026and {count} more: type `digest` for every pupil near the threshold."
 REMINDER_EVIDENCE = "Evidence pack"
 REMINDER_START_EHCNA = "EHCNA\u2026"
