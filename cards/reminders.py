@@ -11,12 +11,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from microsoft_teams.cards.core import CardElement
+from microsoft_teams.cards.core import ActionSet, CardElement
 
 from cards import texts
-from cards.common import Card, card, day, facts, heading, paragraph, title
+from cards.common import Card, card, day, facts, heading, paragraph, submit, title
+from cards.verbs import Verb
 
 DEFAULT_CAP = 30
+THRESHOLD_CAP = 10
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,87 @@ def _parent_section(lines: Sequence[ParentTaskLine], cap: int) -> list[CardEleme
     return body
 
 
+@dataclass(frozen=True)
+class EhcnaLine:
+    pupil_id: int
+    pupil_name: str
+    deadline: str  # decide, draft or final
+    due_on: dt.date
+    passed: bool
+    new: bool
+
+
+@dataclass(frozen=True)
+class ThresholdLine:
+    pupil_id: int
+    pupil_name: str
+    spent_pence: int
+    threshold_pence: int
+    stage: str
+    new: bool
+
+
+def _money(pence: int) -> str:
+    return f"\u00a3{pence // 100:,}.{pence % 100:02d}"
+
+
+def _ehcna_section(lines: Sequence[EhcnaLine], cap: int) -> list[CardElement]:
+    if not lines:
+        return []
+    body: list[CardElement] = [
+        heading(texts.REMINDER_EHCNA.format(count=len(lines))),
+        facts(
+            (
+                line.pupil_name,
+                texts.REMINDER_EHCNA_LINE.format(
+                    deadline=texts.EHCNA_DEADLINE_WORDS[line.deadline],
+                    due=day(line.due_on),
+                    state=texts.REMINDER_EHCNA_PASSED if line.passed else texts.REMINDER_EHCNA_SOON,
+                    new=_new(line.new),
+                ),
+            )
+            for line in lines[:cap]
+        ),
+    ]
+    if len(lines) > cap:
+        body.append(paragraph(texts.REMINDER_MORE_EHCNA.format(count=len(lines) - cap), subtle=True))
+    return body
+
+
+def _threshold_section(lines: Sequence[ThresholdLine], cap: int) -> list[CardElement]:
+    """Each pupil with the two next steps as buttons: the evidence pack, and a request to the authority."""
+    if not lines:
+        return []
+    body: list[CardElement] = [heading(texts.REMINDER_THRESHOLD.format(count=len(lines)))]
+    for line in lines[:cap]:
+        body.append(
+            facts(
+                [
+                    (
+                        line.pupil_name,
+                        texts.REMINDER_THRESHOLD_LINE.format(
+                            spent=_money(line.spent_pence),
+                            stage=texts.REMINDER_THRESHOLD_STAGES[line.stage],
+                            threshold=_money(line.threshold_pence),
+                            new=_new(line.new),
+                        ),
+                    )
+                ]
+            )
+        )
+        body.append(
+            ActionSet(
+                actions=[
+                    submit(texts.REMINDER_EVIDENCE, Verb.EVIDENCE_MAKE, {"pupil_id": line.pupil_id}),
+                    submit(texts.REMINDER_START_EHCNA, Verb.EHCNA_SHOW, {"pupil_id": line.pupil_id}),
+                ]
+            )
+        )
+    if len(lines) > cap:
+        body.append(paragraph(texts.REMINDER_MORE_THRESHOLD.format(count=len(lines) - cap), subtle=True))
+    return body
+
+
 def reminder_card(
     *,
     for_senco: bool,
@@ -131,6 +214,8 @@ def reminder_card(
     stalled: Sequence[ReferralLine] = (),
     stall_weeks: int = 6,
     parent_tasks: Sequence[ParentTaskLine] = (),
+    deadlines: Sequence[EhcnaLine] = (),
+    crossings: Sequence[ThresholdLine] = (),
     cap: int = DEFAULT_CAP,
 ) -> Card:
     """The SENCO's whole-school card (with stalled referrals) or a teacher's card for their pupils."""
@@ -148,5 +233,8 @@ def reminder_card(
             texts.REMINDER_STALLED.format(weeks=stall_weeks, count=len(stalled)), stalled, cap
         )
         body += _parent_section(parent_tasks, cap)
+        body += _ehcna_section(deadlines, cap)
+        # Buttons per pupil: a shorter cap keeps the card well under Teams' size limit.
+        body += _threshold_section(crossings, min(cap, THRESHOLD_CAP))
     body.append(paragraph(texts.REMINDER_FOOTER, subtle=True))
     return card(body)

@@ -629,3 +629,129 @@ PUPIL_NO_REVIEW = "none booked: start a plan to set one"
 
 # A notification that waited for the person to open senbot (bot/jobs/outbox.py): never sent late silently.
 SENT_LATE = "This message is late: it was ready on {day}, but I could not reach you until you opened senbot."
+
+# --- register: E needs the local authority's plan (bot/flows/register.py, docs/ehcna.md) ---
+E_NEEDS_PLAN = (
+    "Status E needs the EHC plan the local authority issued, and there is none on record for this pupil. "
+    "Record the plan through `ehcna <pupil>` (final plan issued), which moves the register to E."
+)
+
+# --- evidence pack (bot/flows/evidence.py) ---
+EVIDENCE_SUMMARY = "A pupil's evidence pack (PDF and data) for a top-up or EHCNA request, or a case sample"
+EVIDENCE_USAGE = "evidence <pupil>"
+EVIDENCE_READY_TITLE = "Evidence pack: {pupil}"
+EVIDENCE_READY = (
+    "The evidence pack is ready: {plans} plans, {reviews} reviews, {sessions} sessions this financial "
+    "year, {referrals} referrals. The download links work for 15 minutes and only for you."
+)
+EVIDENCE_PDF = "Download PDF"
+EVIDENCE_JSON = "Download data (JSON)"
+EVIDENCE_START_EHCNA = "Start an EHCNA request\u2026"
+
+# --- EHC needs assessments (bot/flows/ehcna.py) ---
+EHCNA_SUMMARY = "EHC needs assessment requests: record each step, deadlines at 6, 16 and 20 weeks"
+EHCNA_USAGE = "ehcna \u00b7 ehcna all \u00b7 ehcna <pupil>"
+EHCNA_LIST_TITLE = "EHC needs assessment requests"
+EHCNA_LIST_ALL_TITLE = "Every EHC needs assessment request"
+EHCNA_LIST_EMPTY = "No open requests. Start one with `ehcna <pupil>`."
+EHCNA_LIST_LINE = "{status} \u00b7 next: {next}"
+EHCNA_PAGE = "Page {page} of {pages}"
+EHCNA_PREVIOUS = "Previous"
+EHCNA_NEXT = "Next"
+EHCNA_OPEN = "Open"
+EHCNA_PUPIL_TITLE = "EHC needs assessment: {pupil}"
+EHCNA_NONE = "No request has been made for this pupil. Record one below when it is sent."
+EHCNA_NEW_TITLE = "Record a request"
+EHCNA_REQUESTED_ON = "Date sent to the local authority"
+EHCNA_LA = "Local authority"
+EHCNA_REQUESTED_BY = "Who requested it"
+EHCNA_REQUESTER_WORDS = {"school": "The school", "parent": "The parents"}
+EHCNA_EVIDENCE = "The evidence pack was attached"
+EHCNA_RECORD = "Record the request"
+EHCNA_RECORDED = "Request recorded. The deadlines below run from the date it was sent."
+EHCNA_ALREADY_OPEN = "This pupil already has an open request: it is shown below."
+EHCNA_ALREADY = "That was already recorded."
+EHCNA_STALE = "The request changed since this card was sent: here it is as it is now."
+EHCNA_CLOSED = "This request is closed: nothing more can be recorded on it."
+EHCNA_LA_REQUIRED = "Name the local authority the request went to."
+EHCNA_REQUESTER_REQUIRED = "Choose who requested the assessment: the school or the parents."
+EHCNA_DATE_REQUIRED = "Give the date."
+EHCNA_DATE_FUTURE = "That date is in the future."
+EHCNA_DATE_BEFORE = "That date is before the step before it ({date})."
+EHCNA_REASON_REQUIRED = "Give the reason."
+EHCNA_STATUS_WORDS = {
+    "requested": "Requested: waiting for the decision to assess",
+    "assessing": "Being assessed",
+    "not_assessing": "Not assessed (the local authority refused)",
+    "assessed": "Assessed: waiting for the decision to issue a plan",
+    "draft": "Draft plan with the parents",
+    "issued": "EHC plan issued",
+    "not_issued": "No plan issued (the local authority refused)",
+    "withdrawn": "Withdrawn",
+}
+EHCNA_DEADLINE_WORDS = {
+    "decide": "Decision whether to assess (6 weeks)",
+    "draft": "Decision whether to issue a plan (16 weeks)",
+    "final": "Final EHC plan issued (20 weeks)",
+}
+EHCNA_DEADLINE_LINE = "{date}{state}"
+EHCNA_DEADLINE_OVERDUE = " \u2014 overdue"
+EHCNA_DEADLINE_MET = " \u2014 done {date}"
+EHCNA_FACT_SENT = "Sent"
+EHCNA_FACT_LA = "Local authority"
+EHCNA_FACT_BY = "Requested by"
+EHCNA_FACT_EVIDENCE = "Evidence pack attached"
+EHCNA_FACT_STATUS = "Now"
+EHCNA_YES = "Yes"
+EHCNA_NO = "No"
+EHCNA_FACT_DECIDED = "Decision to assess"
+EHCNA_FACT_NOT_ASSESS = "Refused to assess"
+EHCNA_FACT_ASSESSED = "Assessment done"
+EHCNA_FACT_DRAFT = "Draft plan sent"
+EHCNA_FACT_COMMENTS = "Parents' comments due"
+EHCNA_FACT_FINAL = "Final plan issued"
+EHCNA_FACT_NOT_ISSUED = "Refused to issue a plan"
+EHCNA_FACT_WITHDRAWN = "Withdrawn"
+EHCNA_APPEAL = (
+    "The parents have the right to appeal this decision to the SEND Tribunal (after mediation advice), "
+    "usually within two months of the decision letter."
+)
+EHCNA_STEP_TITLE = "Record the next step"
+EHCNA_STEP_DATE = "Date"
+EHCNA_STEP_REASON = "Reason (for a refusal or a withdrawal)"
+EHCNA_STEP_WORDS = {
+    "assess": "Decided to assess",
+    "not_assess": "Decided not to assess",
+    "assessed": "Assessment done",
+    "draft": "Draft plan sent",
+    "issued": "Final plan issued",
+    "not_issued": "Decided not to issue a plan",
+    "withdraw": "Withdraw the request",
+}
+EHCNA_STEP_SAVED = "Recorded."
+EHCNA_STEP_SAVE = "Record the step"
+EHCNA_DEADLINES = "Deadlines (SEND Code of Practice)"
+EHCNA_ISSUED_SAVED = (
+    "Final plan recorded. The register now shows E from {date}, and the plan's annual review is due by "
+    "{review}."
+)
+EHCNA_ISSUE_NEEDS_NEED = (
+    "The pupil has no recorded need on the register: add them to the register with their need first, "
+    "then record the final plan."
+)
+EHCNA_STEP_UNKNOWN = "That step can't be recorded at this point of the request."
+EHCNA_ISSUED_REASON = "EHC plan issued by {la}"
+EHCNA_ON_PUPIL = "EHCNA"
+
+# --- the morning card: EHCNA deadlines and threshold crossings (bot/jobs/reminders.py) ---
+REMINDER_EHCNA = "EHC needs assessment deadlines ({count})"
+REMINDER_EHCNA_LINE = "{deadline}: {due}{state}{new}"
+REMINDER_EHCNA_SOON = ""
+REMINDER_EHCNA_PASSED = " \u2014 passed"
+REMINDER_THRESHOLD = "Costed provision against the notional threshold ({count})"
+REMINDER_THRESHOLD_LINE = "{spent} this financial year: {stage} of {threshold}{new}"
+REMINDER_THRESHOLD_STAGES = {"threshold_80": "past 80 %", "threshold_100": "past 100 %"}
+REMINDER_MORE_EHCNA = "\u2026and {count} more: type `ehcna` for every open request."
+REMINDER_MORE_THRESHOLD = "\u2026and {count} more: type `digest` for every pupil near the threshold."
+REMINDER_EVIDENCE = "Evidence pack"
+REMINDER_START_EHCNA = "EHCNA\u2026"

@@ -66,3 +66,10 @@ class Verb(StrEnum):
     LETTER_TEMPLATE_SAVE = "letter_template_save"
     LETTER_SEND_PREVIEW = "letter_send_preview"
     LETTER_SEND = "letter_send"
+
+    # evidence packs (bot/flows/evidence.py) and EHC needs assessments (bot/flows/ehcna.py)
+    EVIDENCE_MAKE = "evidence_make"
+    EHCNA_SHOW = "ehcna_show"
+    EHCNA_PAGE = "ehcna_page"
+    EHCNA_RECORD = "ehcna_record"
+    EHCNA_STEP = "ehcna_step"

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     ClassPupil,
     ClassStaff,
+    EhcPlan,
     ProvisionType,
     Pupil,
     ReferralService,
@@ -377,5 +378,8 @@ async def seed_demo(session: AsyncSession, *, today: dt.date | None = None) -> b
                 created_at=now,
             )
         )
+        if status == "E":
+            # The register refuses E without the plan the local authority issued (docs/ehcna.md).
+            session.add(EhcPlan(pupil_id=pupil.id, issued_on=started, recorded_by=senco_id, created_at=now))
     await session.flush()
     return True

@@ -712,6 +712,9 @@ class ReminderStage(StrEnum):
     DUE_TODAY = "due_today"
     OVERDUE = "overdue"
     STALLED = "stalled"
+    # A pupil's costed provision this financial year passed 80 % / 100 % of the notional threshold.
+    THRESHOLD_80 = "threshold_80"
+    THRESHOLD_100 = "threshold_100"
 
 
 class SchoolClosure(Base):
@@ -752,7 +755,10 @@ class ReminderSent(Base):
             "subject_kind", "subject_id", "stage", "as_of", "recipient_id", name="uq_reminder_sent_key"
         ),
         Index("ix_reminder_sent_school", "school_id", "subject_kind", "subject_id"),
-        CheckConstraint("subject_kind IN ('review', 'referral', 'parent_task')", name="subject_kind_known"),
+        CheckConstraint(
+            "subject_kind IN ('review', 'referral', 'parent_task', 'ehcna', 'threshold')",
+            name="subject_kind_known",
+        ),
         CheckConstraint(_in("stage", ReminderStage), name="stage_known"),
     )
 
@@ -888,3 +894,80 @@ class ParentEmail(Base):
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'unknown')", name="status_known"),
         Index("ix_parent_email_pending", "status", "created_at"),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# EHC needs assessments and EHC plans (docs/ehcna.md)
+
+
+class EhcnaStatus(StrEnum):
+    REQUESTED = "requested"  # sent to the local authority; it decides within 6 weeks whether to assess
+    ASSESSING = "assessing"  # the authority decided to assess
+    NOT_ASSESSING = "not_assessing"  # the authority decided not to assess (parents may appeal); closed
+    ASSESSED = "assessed"  # the assessment is done; the authority decides by week 16 whether to issue
+    DRAFT = "draft"  # the draft plan is with the parents (15 days to comment)
+    ISSUED = "issued"  # the final EHC plan was issued; closed
+    NOT_ISSUED = "not_issued"  # the authority decided not to issue a plan (parents may appeal); closed
+    WITHDRAWN = "withdrawn"  # the request was withdrawn, with a reason; closed
+
+
+class EhcnaRequester(StrEnum):
+    SCHOOL = "school"
+    PARENT = "parent"
+
+
+class EhcnaRequest(Base):
+    """A request to the local authority for an EHC needs assessment, and each step it takes.
+
+    The deadlines are not stored: they follow from `requested_on` (6, 16 and 20 weeks, the SEND Code of
+    Practice). Steps carry the request's version (docs/design.md, "Exactly once")."""
+
+    __tablename__ = "ehcna_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    requested_on: Mapped[dt.date] = mapped_column(Date)
+    local_authority: Mapped[str] = mapped_column(String(120))
+    requested_by: Mapped[str] = mapped_column(String(8))
+    evidence_attached: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=EhcnaStatus.REQUESTED.value)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    draft_on: Mapped[dt.date | None] = mapped_column(Date)
+    final_on: Mapped[dt.date | None] = mapped_column(Date)
+    final_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", EhcnaStatus), name="status_known"),
+        CheckConstraint(_in("requested_by", EhcnaRequester), name="requester_known"),
+        # One open request per pupil: a second `ehcna` for the same pupil shows the open one.
+        Index(
+            "uq_ehcna_request_open",
+            "pupil_id",
+            unique=True,
+            sqlite_where=text("status IN ('requested', 'assessing', 'assessed', 'draft')"),
+            postgresql_where=text("status IN ('requested', 'assessing', 'assessed', 'draft')"),
+        ),
+    )
+
+
+class EhcPlan(Base):
+    """An EHC plan the local authority issued: the record the register requires before status E."""
+
+    __tablename__ = "ehc_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("ehcna_request.id"), unique=True)
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from bot.flows import concerns, contacts, letters, log, parents, provisions, pupil, referrals
+from bot.flows import (
+    concerns,
+    contacts,
+    ehcna,
+    evidence,
+    letters,
+    log,
+    parents,
+    provisions,
+    pupil,
+    referrals,
+)
 from bot.flows import digest as digest_flow
 from bot.flows import help as help_flow
 from bot.flows import plans as plans_flow
@@ -20,6 +31,8 @@ ALL = (
     plans_flow,
     reviews_flow,
     register_flow,
+    ehcna,
+    evidence,
     concerns,
     parents,
     contacts,

@@ -291,7 +291,9 @@ async def decide(turn: TurnContext) -> Outbound:
                 pupil=view.pupil_name, status=texts.STATUS_LABELS[current.status]
             )
         else:
-            status, need1, need2, note = await check_change(turn, data, current, errors)
+            status, need1, need2, note = await check_change(
+                turn, data, current, errors, pupil_id=view.pupil_id
+            )
     else:
         note = forms.text(
             data, "decline_reason", errors, limit=MAX_TEXT, required=texts.CONCERN_REASON_REQUIRED

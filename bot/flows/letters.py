@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from bot.letters import wording as letters
-from bot.letters.service import letter_html, link_base, link_secret
+from bot.letters.service import download_url, letter_html
 from bot.rules.policy import LETTER_WRITERS, may_edit_letters, plan_scope
 from bot.turn import forms
 from bot.turn.context import TurnContext
@@ -123,16 +123,14 @@ async def make(turn: TurnContext) -> Outbound:
     )
     if html is None:
         raise UserError(texts.LETTER_NO_PUPIL)
-    token = letters.LinkSigner(link_secret(turn.settings)).make(
-        letters.LinkClaims(pupil_id, kind, turn.actor.staff_id), turn.now
-    )
+    url = download_url(turn.settings, letters.LinkClaims(pupil_id, kind, turn.actor.staff_id), turn.now)
     turn.audit("letter_generated", entity="letter", entity_id=kind, pupil_id=pupil_id)
     return Outbound.card(
         cards.ready_card(
             pupil_id=pupil_id,
             pupil_name=await pupil_name(turn.session, pupil_id),
             kind=kind,
-            url=f"{link_base(turn.settings)}/letters/{token}",
+            url=url,
             can_email=bool(turn.settings.mail_from),
         )
     )

@@ -35,7 +35,7 @@ from cards.register import (
     register_pupil_card,
 )
 from cards.verbs import Verb
-from storage.queries import parents
+from storage.queries import ehcna, parents
 from storage.queries import register as reg
 
 USAGE = "register [pupil] \u00b7 register history <pupil>"
@@ -153,7 +153,7 @@ async def save_change(turn: TurnContext) -> Outbound:
         raise await _refuse_with_current(turn, pupil_id, texts.REGISTER_STALE)
 
     errors: forms.Errors = {}
-    status, need1, need2, reason = await check_change(turn, data, current, errors)
+    status, need1, need2, reason = await check_change(turn, data, current, errors, pupil_id=pupil_id)
     if errors:
         first = next(iter(errors.values()))
         card = await _pupil_card(
@@ -172,7 +172,12 @@ async def save_change(turn: TurnContext) -> Outbound:
 
 
 async def check_change(
-    turn: TurnContext, data: Mapping[str, Any], current: reg.CurrentEntry | None, errors: forms.Errors
+    turn: TurnContext,
+    data: Mapping[str, Any],
+    current: reg.CurrentEntry | None,
+    errors: forms.Errors,
+    *,
+    pupil_id: int,
 ) -> tuple[str, str | None, str | None, str]:
     """Every census rule for a change from `current` (errors per field): the one check of the register's
     write path, used by the register card and by an accepted concern alike."""
@@ -185,6 +190,9 @@ async def check_change(
             errors["status"] = texts.NOT_ON_REGISTER
         elif current is not None and (current.status, current.need1, current.need2) == (status, need1, need2):
             errors["status"] = texts.NO_CHANGE
+        elif status == "E" and not await ehcna.has_plan(turn.session, pupil_id):
+            # E is the local authority's plan, not the school's judgement (docs/ehcna.md).
+            errors["status"] = texts.E_NEEDS_PLAN
     return status, need1, need2, reason
 
 

@@ -12,8 +12,10 @@ Why this design (docs/design.md, "Exactly once" and "Scheduled work across repli
 - reviews have three stages: due soon (within the next N school days), due today, overdue;
 - weekends and the school's closure days are not school days: nothing is planned on them and the
   horizon skips them.
-The SENCO's card covers the whole school, the stalled referrals and the overdue duties to parents
-(each announced once, like a review's stage); a class teacher's card covers the
+The SENCO's card covers the whole school, the stalled referrals, the overdue duties to parents, the
+deadlines of open EHC needs assessment requests (near: within the horizon; passed) and the pupils whose
+costed provision this financial year passed 80 % and 100 % of the threshold (each announced once, like a
+review's stage; docs/ehcna.md); a class teacher's card covers the
 reviews of their own pupils (teachers also hear when one of them goes overdue: they hold the review).
 """
 
@@ -28,10 +30,18 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards.common import Card
-from cards.reminders import ParentTaskLine, ReferralLine, ReviewLine, reminder_card
+from cards.reminders import (
+    EhcnaLine,
+    ParentTaskLine,
+    ReferralLine,
+    ReviewLine,
+    ThresholdLine,
+    reminder_card,
+)
 from storage.models import ReminderStage
-from storage.queries import audit, outbox
+from storage.queries import audit, ehcna, outbox
 from storage.queries import reminders as queries
+from storage.queries.provision_map import financial_year_start
 
 log = structlog.get_logger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -149,6 +159,9 @@ class ReminderPlanner:
         stalled = await queries.stalled_referrals(session, school.id, not_moved_since=not_moved_since)
         sencos = await queries.sencos(session, school.id, today=today)
         parent_tasks = await queries.overdue_parent_tasks(session, school.id, today=today)
+        deadlines = _ehcna_deadlines(await ehcna.open_requests(session, school.id), today, horizon)
+        crossings = _crossings(await ehcna.crossings(session, school.id, today=today))
+        fy_start = financial_year_start(today)
 
         reviews: dict[int, _Review] = {}
         teachers_of: dict[int, set[int]] = {}
@@ -178,6 +191,8 @@ class ReminderPlanner:
                     ("parent_task", t.task_id, ReminderStage.OVERDUE.value, t.due_on, staff_id)
                     for t in parent_tasks
                 ]
+                + [("ehcna", d.request_id, d.stage.value, d.due_on, staff_id) for d in deadlines]
+                + [("threshold", c.row.pupil_id, c.stage.value, fy_start, staff_id) for c in crossings]
             )
         for staff_id, ids in teachers_of.items():
             if staff_id in wanted:
@@ -190,6 +205,8 @@ class ReminderPlanner:
         told = await queries.announced(
             session, school.id, until=horizon, not_moved_since=not_moved_since, today=today
         )
+        if deadlines or crossings:
+            told |= await ehcna.announced(session, school.id, fy_start=fy_start)
 
         cards: list[outbox.Notification] = []
         fresh_of: dict[str, list[queries.Announcement]] = {}
@@ -206,6 +223,8 @@ class ReminderPlanner:
                 reviews=reviews,
                 stalled=stalled,
                 parent_tasks=parent_tasks,
+                deadlines=deadlines,
+                crossings=crossings,
                 is_new={(a[0], a[1]) for a in fresh},
             )
             cards.append(
@@ -252,6 +271,8 @@ class ReminderPlanner:
         reviews: dict[int, _Review],
         stalled: list[queries.StalledReferralRow],
         parent_tasks: list[queries.OverdueParentTaskRow],
+        deadlines: list[_Deadline],
+        crossings: list[_Crossing],
         is_new: set[tuple[str, int]],
     ) -> Card:
         mine = {a[1] for a in announcements if a[0] == "review"}
@@ -296,4 +317,72 @@ class ReminderPlanner:
             ]
             if for_senco
             else (),
+            deadlines=[
+                EhcnaLine(
+                    d.pupil_id,
+                    d.name,
+                    d.deadline,
+                    d.due_on,
+                    d.stage is ReminderStage.OVERDUE,
+                    ("ehcna", d.request_id) in is_new,
+                )
+                for d in deadlines
+            ]
+            if for_senco
+            else (),
+            crossings=[
+                ThresholdLine(
+                    c.row.pupil_id,
+                    c.row.name,
+                    c.row.year_to_date_pence,
+                    c.row.threshold_pence,
+                    c.stage.value,
+                    ("threshold", c.row.pupil_id) in is_new,
+                )
+                for c in crossings
+            ]
+            if for_senco
+            else (),
         )
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    request_id: int
+    pupil_id: int
+    name: str
+    deadline: str
+    due_on: dt.date
+    stage: ReminderStage
+
+
+def _ehcna_deadlines(rows: list[ehcna.RequestRow], today: dt.date, horizon: dt.date) -> list[_Deadline]:
+    """The deadline each open request waits on, when it is within the horizon (near) or has passed. The
+    announcement's as-of date is the deadline itself, so each of a request's deadlines is announced
+    once near and once passed."""
+    out = []
+    for row in rows:
+        found = row.next_deadline
+        if found is None or found[1] > horizon:
+            continue
+        stage = ReminderStage.OVERDUE if found[1] < today else ReminderStage.DUE_SOON
+        out.append(_Deadline(row.id, row.pupil_id, row.name, found[0], found[1], stage))
+    return out
+
+
+@dataclass(frozen=True)
+class _Crossing:
+    row: ehcna.CrossingRow
+    stage: ReminderStage
+
+
+def _crossings(rows: list[ehcna.CrossingRow]) -> list[_Crossing]:
+    return [
+        _Crossing(
+            r,
+            ReminderStage.THRESHOLD_100
+            if r.year_to_date_pence >= r.threshold_pence
+            else ReminderStage.THRESHOLD_80,
+        )
+        for r in rows
+    ]

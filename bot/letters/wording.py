@@ -56,6 +56,10 @@ LETTER_TITLES = {
     LetterKind.PLAN_SUMMARY.value: "Your child's support plan",
     LetterKind.REVIEW_SUMMARY.value: "How your child's plan went",
 }
+# Evidence packs (bot/letters/evidence.py) travel by the same signed links: the PDF and its data.
+EVIDENCE_PDF = "evidence"
+EVIDENCE_JSON = "evidence_json"
+EVIDENCE_KINDS = frozenset({EVIDENCE_PDF, EVIDENCE_JSON})
 # The names a template may use; anything else is refused when a school edits a template.
 ALLOWED_NAMES = frozenset(
     {
@@ -225,6 +229,6 @@ class LinkSigner:
             claims = LinkClaims(int(data["p"]), str(data["k"]), int(data["s"]))
         except (KeyError, TypeError, ValueError):
             raise LinkInvalid from None
-        if claims.kind not in LETTER_TITLES:
+        if claims.kind not in LETTER_TITLES and claims.kind not in EVIDENCE_KINDS:
             raise LinkInvalid
         return claims

@@ -206,3 +206,26 @@ def totals_scope(actor: Actor) -> TotalsScope | None:
         return None
     own = actor.school_id if actor.has_any(TOTALS_VIEWERS - {Role.TRUST_LEAD}) else None
     return TotalsScope(staff_id=actor.staff_id, own_school_id=own, via_trust=actor.has_any({Role.TRUST_LEAD}))
+
+
+# --- evidence packs and EHC needs assessments (docs/ehcna.md) ---
+# The SENCO makes evidence packs for requests to the local authority; the head opens them for a case
+# sample. Both see the whole school; the pack's money is shown to those who see costs (the SENCO).
+EVIDENCE_READERS = frozenset({Role.SENCO, Role.HEAD})
+# Requests to the local authority are the SENCO's: they record each step and are reminded of deadlines.
+EHCNA_KEEPERS = frozenset({Role.SENCO})
+
+
+def evidence_scope_of(access: StaffAccessLike) -> PupilScope:
+    """The pupils whose evidence pack a person may make or download: their school's, for the SENCO or
+    the head; nobody's for anyone else."""
+    return PupilScope(
+        school_id=access.school_id,
+        staff_id=access.staff_id,
+        whole_school=bool(access.roles & EVIDENCE_READERS),
+        by_class=False,
+    )
+
+
+def evidence_shows_costs(roles: frozenset[Role]) -> bool:
+    return bool(roles & COST_VIEWERS)

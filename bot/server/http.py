@@ -145,7 +145,7 @@ async def letter(request: web.Request) -> web.Response:
         return web.Response(status=found.status, headers={"Cache-Control": "no-store"})
     return web.Response(
         body=found.pdf,
-        content_type="application/pdf",
+        content_type=found.content_type,
         headers={
             "Content-Disposition": f'attachment; filename="{found.filename}"',
             "Cache-Control": "no-store",

@@ -220,3 +220,11 @@ async def draft_plan(
     form = await plan_form(bot, pupil_id, user)
     card = await press(bot, {**form, **plan_values(**overrides)}, user=user)
     return card
+
+
+async def with_ehc_plan(bot: BotUnderTest, pupil_id: int) -> None:
+    """Record the local authority's EHC plan for a pupil (the register refuses E without one)."""
+    from storage.models import EhcPlan
+
+    async with bot.sessions.begin() as s:
+        s.add(EhcPlan(pupil_id=pupil_id, issued_on=TODAY, created_at=NOW))

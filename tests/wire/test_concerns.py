@@ -37,6 +37,7 @@ from tests.support.sen import (  # noqa: F401  (sen_bot is a fixture)
     refusals,
     say,
     sen_bot_fixture,
+    with_ehc_plan,
 )
 from tests.wire.test_referrals import OTHER_SENCO, grant_senco, hello, other_school_senco
 
@@ -219,6 +220,7 @@ async def test_two_sencos_accepting_at_once_record_exactly_one_decision(sen_bot:
     bot = sen_bot
     await grant_senco(bot, act.HEAD)
     pupil = await n_pupil(bot)
+    await with_ehc_plan(bot, pupil.id)
     before = len(await entries(bot, pupil.id))
     cid = await raise_concern(bot, pupil)
     assert len(await outbox(bot, "concern_request")) == 2  # one approval card per SENCO

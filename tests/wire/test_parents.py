@@ -27,6 +27,7 @@ from tests.support.sen import (  # noqa: F401  (sen_bot_fixture is a fixture)
     refusals,
     say,
     sen_bot_fixture,
+    with_ehc_plan,
 )
 from tests.wire.test_reviews import judged, outcome_ids, review_form
 
@@ -57,6 +58,7 @@ async def test_placing_on_sen_support_creates_one_task_even_when_replayed(sen_bo
     assert task.school_id == pupil.school_id
 
     # A later change of status while the first duty is open is a different duty.
+    await with_ehc_plan(sen_bot, pupil.id)
     form = {**await register_form(sen_bot, pupil.id), "status": "E", "need1": "SLCN", "reason": "EHCP"}
     await press(sen_bot, form)
     assert [t.kind for t in await tasks_of(sen_bot, pupil.id)] == [

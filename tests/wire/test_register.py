@@ -26,6 +26,7 @@ from tests.support.sen import (  # noqa: F401  (sen_bot is a fixture)
     refusals,
     say,
     sen_bot_fixture,
+    with_ehc_plan,
 )
 
 
@@ -108,6 +109,7 @@ async def test_add_change_and_end_keep_history(sen_bot: BotUnderTest) -> None:
     assert (first.status, first.need_rank1, first.need_rank2) == ("K", "SPLD", None)
     assert (first.ended_on, first.started_on) == (None, TODAY)
 
+    await with_ehc_plan(sen_bot, pupil.id)
     form = await change_form(sen_bot, pupil.id)
     card = await press(
         sen_bot, {**form, "status": "E", "need1": "SPLD", "need2": "SLCN", "reason": "EHC plan issued"}
@@ -205,6 +207,7 @@ async def test_no_change_and_ending_someone_not_on_the_register_are_refused(sen_
 
 async def test_replayed_and_stale_cards_change_once(sen_bot: BotUnderTest) -> None:
     pupil = await pupil_with_status(sen_bot, "K")
+    await with_ehc_plan(sen_bot, pupil.id)
     form = await change_form(sen_bot, pupil.id)
     submitted = {**form, "status": "E", "need1": "ASD", "need2": "", "reason": "EHC plan"}
     assert texts.REGISTER_SAVED in card_texts(await press(sen_bot, submitted))
@@ -271,6 +274,7 @@ async def test_concurrent_double_post_records_once(sen_bot: BotUnderTest) -> Non
     # Four deliveries of one card at once (Teams retries, two replicas): one change, one current entry.
     for status in ("K", None):
         pupil = await pupil_with_status(sen_bot, status)
+        await with_ehc_plan(sen_bot, pupil.id)
         form = await change_form(sen_bot, pupil.id)
         submitted = {**form, "status": "E", "need1": "ASD", "need2": "", "reason": "double"}
         results = await asyncio.gather(
