@@ -66,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--partial", action="store_true", help="skip rows with errors and import the rest")
     sync = sub.add_parser("sync", help="sync rosters from Microsoft Graph now (School Data Sync classes)")
     sync.add_argument("--school-urn", help="only this school")
+    ret = sub.add_parser(
+        "retention",
+        help="delete the records past their retention date (never under a legal hold); --dry-run first",
+    )
+    ret.add_argument("--dry-run", action="store_true", help="count what is due; delete nothing")
+    ret_sub = ret.add_subparsers(dest="retention_command")
+    pol = ret_sub.add_parser("policy", help="show or change a school's retention policy")
+    pol.add_argument("--school-urn", help="the school's URN (optional when there is only one school)")
+    pol.add_argument("--keep-until-age", type=int, help="the last school keeps the SEN file until this age")
+    pol.add_argument("--transferred-keep-days", type=int, help="days a transferred file's copy is kept")
     aud = sub.add_parser("audit", help="export everything held on a pupil (subject access request)")
     aud.add_argument("--pupil", type=int, required=True, help="the pupil's id")
     aud.add_argument("--out", required=True, help="the JSON file to write")
@@ -128,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.files, args.school_urn, args.dry_run, args.partial))
     if args.command == "sync":
         return asyncio.run(_sync(settings, args.school_urn))
+    if args.command == "retention":
+        if args.retention_command == "policy":
+            return asyncio.run(
+                _retention_policy(settings, args.school_urn, args.keep_until_age, args.transferred_keep_days)
+            )
+        return asyncio.run(_retention(settings, args.dry_run))
     if args.command == "audit":
         return asyncio.run(_audit(settings, args.pupil, args.out))
     return 1  # unreachable: argparse requires a command
@@ -272,6 +288,63 @@ async def _audit(settings: Settings, pupil_id: int, out: str) -> int:
         print(f"senbot: no pupil with id {pupil_id}", file=sys.stderr)
         return 1
     print(f"senbot: wrote everything held on pupil {pupil_id} to {out}", file=sys.stderr)
+    return 0
+
+
+async def _retention(settings: Settings, dry_run: bool) -> int:
+    from bot.jobs.retention import run_retention
+    from storage import db
+    from storage.models import utcnow
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        report = await run_retention(db.session_factory(engine), now=utcnow(), dry_run=dry_run)
+    finally:
+        await engine.dispose()
+    print(report.summary())
+    return 0
+
+
+async def _retention_policy(
+    settings: Settings, urn: str | None, keep_until_age: int | None, transferred_keep_days: int | None
+) -> int:
+    from storage import db
+    from storage.models import utcnow
+    from storage.queries import provision_map, retention
+
+    if keep_until_age is not None and not 18 <= keep_until_age <= 100:
+        print("senbot: --keep-until-age must be between 18 and 100", file=sys.stderr)
+        return 2
+    if transferred_keep_days is not None and not 0 <= transferred_keep_days <= 3650:
+        print("senbot: --transferred-keep-days must be between 0 and 3650", file=sys.stderr)
+        return 2
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine).begin() as session:
+            school = await provision_map.school_by_urn(session, urn)
+            if school is None:
+                print(
+                    "senbot: no single school matches: give --school-urn with the school's URN",
+                    file=sys.stderr,
+                )
+                return 2
+            if keep_until_age is None and transferred_keep_days is None:
+                policy = await retention.policy_of(session, school[0])
+            else:
+                policy = await retention.set_policy(
+                    session,
+                    school[0],
+                    keep_until_age=keep_until_age,
+                    transferred_keep_days=transferred_keep_days,
+                    by=None,
+                    now=utcnow(),
+                )
+    finally:
+        await engine.dispose()
+    print(
+        f"{school[1]}: the SEN file is kept until the pupil is {policy.keep_until_age}; "
+        f"a transferred file's copy {policy.transferred_keep_days} days after the transfer"
+    )
     return 0
 
 
