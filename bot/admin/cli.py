@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     pol.add_argument("--school-urn", help="the school's URN (optional when there is only one school)")
     pol.add_argument("--keep-until-age", type=int, help="the last school keeps the SEN file until this age")
     pol.add_argument("--transferred-keep-days", type=int, help="days a transferred file's copy is kept")
+    hold = sub.add_parser("hold", help="place (or --release) a legal hold: retention keeps the record")
+    hold.add_argument("--pupil", type=int, required=True, help="the pupil's id")
+    hold.add_argument("--by", required=True, help="the email of the SENCO or DPO who asks for it")
+    hold.add_argument("--reason", required=True, help="why (a claim, a complaint, a safeguarding review)")
+    hold.add_argument("--release", action="store_true", help="release the open hold instead")
     aud = sub.add_parser("audit", help="export everything held on a pupil (subject access request)")
     aud.add_argument("--pupil", type=int, required=True, help="the pupil's id")
     aud.add_argument("--out", required=True, help="the JSON file to write")
@@ -144,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
                 _retention_policy(settings, args.school_urn, args.keep_until_age, args.transferred_keep_days)
             )
         return asyncio.run(_retention(settings, args.dry_run))
+    if args.command == "hold":
+        return asyncio.run(_hold(settings, args.pupil, args.by, args.reason, args.release))
     if args.command == "audit":
         return asyncio.run(_audit(settings, args.pupil, args.out))
     return 1  # unreachable: argparse requires a command
@@ -345,6 +352,65 @@ async def _retention_policy(
         f"{school[1]}: the SEN file is kept until the pupil is {policy.keep_until_age}; "
         f"a transferred file's copy {policy.transferred_keep_days} days after the transfer"
     )
+    return 0
+
+
+async def _hold(settings: Settings, pupil_id: int, by: str, reason: str, release: bool) -> int:
+    from bot.rules.policy import may_hold_records
+    from storage import db
+    from storage.models import Pupil, utcnow
+    from storage.queries import audit, retention, roles
+
+    reason = reason.strip()
+    if not reason or len(reason) > 2000:
+        print("senbot: give the reason in 1 to 2000 characters", file=sys.stderr)
+        return 2
+    now = utcnow()
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine).begin() as session:
+            pupil = await session.get(Pupil, pupil_id)
+            if pupil is None:
+                print(f"senbot: no pupil with id {pupil_id}", file=sys.stderr)
+                return 1
+            staff = await roles.staff_by_email(session, pupil.school_id, by.strip().lower())
+            if staff is None or not may_hold_records(staff.roles):
+                print(f"senbot: {by} is not a SENCO or DPO of the pupil's school", file=sys.stderr)
+                return 2
+            if release:
+                open_hold = await retention.open_hold(session, pupil_id)
+                if open_hold is None:
+                    print(f"senbot: pupil {pupil_id} has no open legal hold", file=sys.stderr)
+                    return 1
+                await retention.release_hold(session, open_hold, reason=reason, by=staff.staff_id, now=now)
+                action, message = "legal_hold_released", "released"
+            else:
+                hold, placed = await retention.place_hold(
+                    session,
+                    school_id=pupil.school_id,
+                    pupil_id=pupil_id,
+                    reason=reason,
+                    by=staff.staff_id,
+                    now=now,
+                )
+                if not placed:
+                    print(f"senbot: pupil {pupil_id} is already on hold since {hold.placed_at:%Y-%m-%d}")
+                    return 0
+                action, message = "legal_hold_placed", "placed"
+            audit.record(
+                session,
+                action=action,
+                at=now,
+                school_id=pupil.school_id,
+                actor_id=staff.staff_id,
+                entity="pupil",
+                entity_id=pupil_id,
+                pupil_id=pupil_id,
+                correlation_id="cli",
+            )
+    finally:
+        await engine.dispose()
+    print(f"senbot: legal hold on pupil {pupil_id} {message}")
     return 0
 
 

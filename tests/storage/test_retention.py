@@ -3,15 +3,21 @@ in batches that survive a run interrupted half-way; one audit event per pupil, i
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.admin.cli import main as cli_main
 from bot.jobs.retention import run_retention
-from storage.models import AuditEvent, Base, LegalHold, Pupil, School
+from storage import db
+from storage.demo import seed_demo
+from storage.models import AuditEvent, Base, LegalHold, Pupil, School, Staff, StaffRole
 from storage.queries import retention
 from tests.support.records import RECORD_TABLES_FILLED, fill_record, new_pupil
 
@@ -206,3 +212,71 @@ async def test_max_batches_bounds_a_run(sessions: async_sessionmaker[AsyncSessio
     first = await run_retention(sessions, now=NOW, batch_size=2, max_batches=2)
     assert (first.deleted.pupils, first.deleted.batches) == (4, 2)
     assert (await run_retention(sessions, now=NOW, batch_size=2)).deleted.pupils == 1
+
+
+def test_cli_hold_policy_and_retention(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CLI runs its own event loop, so it gets its own SQLite copy (both backends are covered above).
+    shutil.copy(sqlite_template, tmp_path / "cli.db")
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    async def prepare() -> tuple[int, int, str, str]:
+        engine = db.create_engine(database_url)
+        async with db.session_factory(engine).begin() as session:
+            await seed_demo(session)
+            school_id = await _school(session)
+            old = await new_pupil(session, school_id, born=dt.date(1980, 1, 1), left_on=dt.date(1998, 7, 1))
+            other = await new_pupil(session, school_id, born=dt.date(1980, 1, 1), left_on=dt.date(1998, 7, 1))
+            senco = await session.scalar(
+                select(Staff.email)
+                .join(StaffRole, StaffRole.staff_id == Staff.id)
+                .where(StaffRole.role == "senco")
+            )
+            teacher = await session.scalar(
+                select(Staff.email)
+                .where(~Staff.roles.any(StaffRole.role.in_(("senco", "dpo"))))
+                .order_by(Staff.id)
+            )
+            assert senco and teacher
+        await engine.dispose()
+        return old.id, other.id, senco, teacher
+
+    async def pupils_left() -> set[int]:
+        engine = db.create_engine(database_url)
+        async with db.session_factory(engine)() as session:
+            ids = set((await session.execute(select(Pupil.id))).scalars())
+        await engine.dispose()
+        return ids
+
+    old_id, other_id, senco, teacher = asyncio.run(prepare())
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert cli_main(["hold", "--pupil", str(old_id), "--by", teacher, "--reason", "Claim"]) == 2
+    assert "not a SENCO or DPO" in capsys.readouterr().err
+    assert cli_main(["hold", "--pupil", "999999", "--by", senco, "--reason", "Claim"]) == 1
+    assert cli_main(["hold", "--pupil", str(old_id), "--by", senco, "--reason", "  "]) == 2
+    assert (
+        cli_main(["hold", "--pupil", str(old_id), "--by", senco.upper(), "--reason", "Insurance claim"]) == 0
+    )
+    assert cli_main(["hold", "--pupil", str(old_id), "--by", senco, "--reason", "Again"]) == 0
+    assert "already on hold" in capsys.readouterr().out
+
+    assert cli_main(["retention", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "due: 1 records" in out and "1 more kept by a legal hold" in out and "nothing deleted" in out
+    assert {old_id, other_id} <= asyncio.run(pupils_left())
+    assert cli_main(["retention"]) == 0
+    assert "deleted: 1 records" in capsys.readouterr().out
+    remaining = asyncio.run(pupils_left())
+    assert old_id in remaining and other_id not in remaining
+
+    assert cli_main(["retention", "policy"]) == 0
+    assert "kept until the pupil is 31; a transferred file's copy 90 days" in capsys.readouterr().out
+    assert cli_main(["retention", "policy", "--keep-until-age", "12"]) == 2
+    assert cli_main(["retention", "policy", "--transferred-keep-days", "30"]) == 0
+    assert "90 days" not in capsys.readouterr().out
+
+    assert cli_main(["hold", "--pupil", str(old_id), "--by", senco, "--reason", "Settled", "--release"]) == 0
+    assert cli_main(["hold", "--pupil", str(old_id), "--by", senco, "--reason", "Settled", "--release"]) == 1
+    assert cli_main(["retention"]) == 0
+    assert old_id not in asyncio.run(pupils_left())
