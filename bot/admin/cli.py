@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--partial", action="store_true", help="skip rows with errors and import the rest")
     sync = sub.add_parser("sync", help="sync rosters from Microsoft Graph now (School Data Sync classes)")
     sync.add_argument("--school-urn", help="only this school")
+    _record_parsers(sub)
+    return parser
+
+
+def _record_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Retention, legal holds and subject access (docs/retention.md)."""
     ret = sub.add_parser(
         "retention",
         help="delete the records past their retention date (never under a legal hold); --dry-run first",
@@ -82,9 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     hold.add_argument("--reason", required=True, help="why (a claim, a complaint, a safeguarding review)")
     hold.add_argument("--release", action="store_true", help="release the open hold instead")
     aud = sub.add_parser("audit", help="export everything held on a pupil (subject access request)")
-    aud.add_argument("--pupil", type=int, required=True, help="the pupil's id")
+    which = aud.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pupil", type=int, help="the pupil's id")
+    which.add_argument("--name", help="find the pupil by name (with --dob to tell two apart)")
+    which.add_argument("--mis-id", help="find the pupil by their MIS id")
+    aud.add_argument("--dob", type=_date, help="the pupil's date of birth, YYYY-MM-DD")
     aud.add_argument("--out", required=True, help="the JSON file to write")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "hold":
         return asyncio.run(_hold(settings, args.pupil, args.by, args.reason, args.release))
     if args.command == "audit":
-        return asyncio.run(_audit(settings, args.pupil, args.out))
+        return asyncio.run(
+            _audit(settings, args.pupil, args.out, name=args.name, dob=args.dob, mis_id=args.mis_id)
+        )
     return 1  # unreachable: argparse requires a command
 
 
@@ -279,15 +290,37 @@ async def _sync(settings: Settings, urn: str | None) -> int:
     return 0 if reports and all(r.ok for r in reports) else 1
 
 
-async def _audit(settings: Settings, pupil_id: int, out: str) -> int:
+async def _audit(
+    settings: Settings,
+    pupil_id: int | None,
+    out: str,
+    *,
+    name: str | None,
+    dob: dt.date | None,
+    mis_id: str | None,
+) -> int:
     from pathlib import Path
 
     from bot.admin import subject_access
     from storage import db
     from storage.models import utcnow
+    from storage.queries.subject_access import find_pupils
 
     engine = db.create_engine(settings.database_url)
     try:
+        if pupil_id is None:
+            async with db.session_factory(engine)() as session:
+                matches = await find_pupils(session, name=name, born=dob, mis_id=mis_id)
+            if len(matches) != 1:
+                # On the server, for the DPO: enough to tell the candidates apart, then --pupil ID.
+                print(
+                    f"senbot: {len(matches) or 'no'} pupils match; give --pupil with one id:", file=sys.stderr
+                )
+                for p in matches:
+                    who = f"{p.mis_id}  {p.display_name}  born {p.date_of_birth}"
+                    print(f"  {p.id}  school {p.school_id}  {who}", file=sys.stderr)
+                return 1
+            pupil_id = matches[0].id
         found = await subject_access.export(db.session_factory(engine), pupil_id, Path(out), now=utcnow())
     finally:
         await engine.dispose()

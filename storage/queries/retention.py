@@ -208,7 +208,7 @@ def record_tables() -> list[Table]:
     return [t for t in reversed(Base.metadata.sorted_tables) if t in found]
 
 
-def _selections(pupil_ids: Sequence[int]) -> dict[Table, ColumnElement[bool]]:
+def record_selections(pupil_ids: Sequence[int]) -> dict[Table, ColumnElement[bool]]:
     """For each table of the record, which of its rows belong to these pupils."""
     pupil = Base.metadata.tables["pupil"]
     conditions: dict[Table, list[ColumnElement[bool]]] = {}
@@ -288,7 +288,7 @@ async def delete_records(
         ).scalars()
     )
     into.rows["reminder_sent"] += await _delete(session, _reminders(pupil_ids))
-    selections = _selections(pupil_ids)
+    selections = record_selections(pupil_ids)
     for table in record_tables():
         into.rows[table.name] += await _delete(session, delete(table).where(selections[table]))
     for start in range(0, len(sessions), ID_CHUNK):
