@@ -86,6 +86,8 @@ class Role(StrEnum):
     HEAD = "head"
     ADMIN = "admin"
     TRUST_LEAD = "trust_lead"
+    # The data protection officer: handles subject access requests and legal holds, sees no other pupil data.
+    DPO = "dpo"
 
 
 class SenStatus(StrEnum):
@@ -970,4 +972,72 @@ class EhcPlan(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("ehcna_request.id"), unique=True)
     issued_on: Mapped[dt.date] = mapped_column(Date)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# The record's lifecycle: retention policy, legal holds, transfers to another school
+
+
+class RecordPolicy(Base):
+    """A school's retention policy; no row means the defaults (the IRMS schools toolkit, docs/retention.md).
+
+    The last school keeps a pupil's SEN file until `keep_until_age` (their 31st birthday); a school that
+    has transferred the file keeps its copy `transferred_keep_days` after the transfer, then deletes it.
+    """
+
+    __tablename__ = "record_policy"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), primary_key=True)
+    keep_until_age: Mapped[int] = mapped_column(Integer, default=31, server_default="31")
+    transferred_keep_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("keep_until_age BETWEEN 18 AND 100", name="keep_age_range"),
+        CheckConstraint("transferred_keep_days BETWEEN 0 AND 3650", name="transferred_days_range"),
+    )
+
+
+class LegalHold(Base):
+    """While a hold is open (released_at NULL) retention never deletes the pupil's record."""
+
+    __tablename__ = "legal_hold"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    released_at: Mapped[dt.datetime | None] = mapped_column()
+    release_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        # One open hold per pupil: a second `hold` finds the first.
+        Index(
+            "uq_legal_hold_open",
+            "pupil_id",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+
+class PupilTransfer(Base):
+    """The SEN file sent to the pupil's next school: to whom, when, how, by whom."""
+
+    __tablename__ = "pupil_transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id"), index=True)
+    to_school: Mapped[str] = mapped_column(String(200))
+    to_urn: Mapped[str | None] = mapped_column(String(16))
+    sent_on: Mapped[dt.date] = mapped_column(Date)
+    how: Mapped[str] = mapped_column(String(32))
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

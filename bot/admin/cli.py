@@ -67,10 +67,34 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--partial", action="store_true", help="skip rows with errors and import the rest")
     sync = sub.add_parser("sync", help="sync rosters from Microsoft Graph now (School Data Sync classes)")
     sync.add_argument("--school-urn", help="only this school")
-    aud = sub.add_parser("audit", help="export everything held on a pupil (subject access request)")
-    aud.add_argument("--pupil", type=int, required=True, help="the pupil's id")
-    aud.add_argument("--out", required=True, help="the JSON file to write")
+    _record_parsers(sub)
     return parser
+
+
+def _record_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Retention, legal holds and subject access (docs/retention.md)."""
+    ret = sub.add_parser(
+        "retention",
+        help="delete the records past their retention date (never under a legal hold); --dry-run first",
+    )
+    ret.add_argument("--dry-run", action="store_true", help="count what is due; delete nothing")
+    ret_sub = ret.add_subparsers(dest="retention_command")
+    pol = ret_sub.add_parser("policy", help="show or change a school's retention policy")
+    pol.add_argument("--school-urn", help="the school's URN (optional when there is only one school)")
+    pol.add_argument("--keep-until-age", type=int, help="the last school keeps the SEN file until this age")
+    pol.add_argument("--transferred-keep-days", type=int, help="days a transferred file's copy is kept")
+    hold = sub.add_parser("hold", help="place (or --release) a legal hold: retention keeps the record")
+    hold.add_argument("--pupil", type=int, required=True, help="the pupil's id")
+    hold.add_argument("--by", required=True, help="the email of the SENCO or DPO who asks for it")
+    hold.add_argument("--reason", required=True, help="why (a claim, a complaint, a safeguarding review)")
+    hold.add_argument("--release", action="store_true", help="release the open hold instead")
+    aud = sub.add_parser("audit", help="export everything held on a pupil (subject access request)")
+    which = aud.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pupil", type=int, help="the pupil's id")
+    which.add_argument("--name", help="find the pupil by name (with --dob to tell two apart)")
+    which.add_argument("--mis-id", help="find the pupil by their MIS id")
+    aud.add_argument("--dob", type=_date, help="the pupil's date of birth, YYYY-MM-DD")
+    aud.add_argument("--out", required=True, help="the JSON file to write")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,8 +153,18 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_import(settings, args.files, args.school_urn, args.dry_run, args.partial))
     if args.command == "sync":
         return asyncio.run(_sync(settings, args.school_urn))
+    if args.command == "retention":
+        if args.retention_command == "policy":
+            return asyncio.run(
+                _retention_policy(settings, args.school_urn, args.keep_until_age, args.transferred_keep_days)
+            )
+        return asyncio.run(_retention(settings, args.dry_run))
+    if args.command == "hold":
+        return asyncio.run(_hold(settings, args.pupil, args.by, args.reason, args.release))
     if args.command == "audit":
-        return asyncio.run(_audit(settings, args.pupil, args.out))
+        return asyncio.run(
+            _audit(settings, args.pupil, args.out, name=args.name, dob=args.dob, mis_id=args.mis_id)
+        )
     return 1  # unreachable: argparse requires a command
 
 
@@ -257,15 +291,37 @@ async def _sync(settings: Settings, urn: str | None) -> int:
     return 0 if reports and all(r.ok for r in reports) else 1
 
 
-async def _audit(settings: Settings, pupil_id: int, out: str) -> int:
+async def _audit(
+    settings: Settings,
+    pupil_id: int | None,
+    out: str,
+    *,
+    name: str | None,
+    dob: dt.date | None,
+    mis_id: str | None,
+) -> int:
     from pathlib import Path
 
     from bot.admin import subject_access
     from storage import db
     from storage.models import utcnow
+    from storage.queries.subject_access import find_pupils
 
     engine = db.create_engine(settings.database_url)
     try:
+        if pupil_id is None:
+            async with db.session_factory(engine)() as session:
+                matches = await find_pupils(session, name=name, born=dob, mis_id=mis_id)
+            if len(matches) != 1:
+                # On the server, for the DPO: enough to tell the candidates apart, then --pupil ID.
+                print(
+                    f"senbot: {len(matches) or 'no'} pupils match; give --pupil with one id:", file=sys.stderr
+                )
+                for p in matches:
+                    who = f"{p.mis_id}  {p.display_name}  born {p.date_of_birth}"
+                    print(f"  {p.id}  school {p.school_id}  {who}", file=sys.stderr)
+                return 1
+            pupil_id = matches[0].id
         found = await subject_access.export(db.session_factory(engine), pupil_id, Path(out), now=utcnow())
     finally:
         await engine.dispose()
@@ -273,6 +329,122 @@ async def _audit(settings: Settings, pupil_id: int, out: str) -> int:
         print(f"senbot: no pupil with id {pupil_id}", file=sys.stderr)
         return 1
     print(f"senbot: wrote everything held on pupil {pupil_id} to {out}", file=sys.stderr)
+    return 0
+
+
+async def _retention(settings: Settings, dry_run: bool) -> int:
+    from bot.jobs.retention import run_retention
+    from storage import db
+    from storage.models import utcnow
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        report = await run_retention(db.session_factory(engine), now=utcnow(), dry_run=dry_run)
+    finally:
+        await engine.dispose()
+    print(report.summary())
+    return 0
+
+
+async def _retention_policy(
+    settings: Settings, urn: str | None, keep_until_age: int | None, transferred_keep_days: int | None
+) -> int:
+    from storage import db
+    from storage.models import utcnow
+    from storage.queries import provision_map, retention
+
+    if keep_until_age is not None and not 18 <= keep_until_age <= 100:
+        print("senbot: --keep-until-age must be between 18 and 100", file=sys.stderr)
+        return 2
+    if transferred_keep_days is not None and not 0 <= transferred_keep_days <= 3650:
+        print("senbot: --transferred-keep-days must be between 0 and 3650", file=sys.stderr)
+        return 2
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine).begin() as session:
+            school = await provision_map.school_by_urn(session, urn)
+            if school is None:
+                print(
+                    "senbot: no single school matches: give --school-urn with the school's URN",
+                    file=sys.stderr,
+                )
+                return 2
+            if keep_until_age is None and transferred_keep_days is None:
+                policy = await retention.policy_of(session, school[0])
+            else:
+                policy = await retention.set_policy(
+                    session,
+                    school[0],
+                    keep_until_age=keep_until_age,
+                    transferred_keep_days=transferred_keep_days,
+                    by=None,
+                    now=utcnow(),
+                )
+    finally:
+        await engine.dispose()
+    print(
+        f"{school[1]}: the SEN file is kept until the pupil is {policy.keep_until_age}; "
+        f"a transferred file's copy {policy.transferred_keep_days} days after the transfer"
+    )
+    return 0
+
+
+async def _hold(settings: Settings, pupil_id: int, by: str, reason: str, release: bool) -> int:
+    from bot.rules.policy import may_hold_records
+    from storage import db
+    from storage.models import Pupil, utcnow
+    from storage.queries import audit, retention, roles
+
+    reason = reason.strip()
+    if not reason or len(reason) > 2000:
+        print("senbot: give the reason in 1 to 2000 characters", file=sys.stderr)
+        return 2
+    now = utcnow()
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine).begin() as session:
+            pupil = await session.get(Pupil, pupil_id)
+            if pupil is None:
+                print(f"senbot: no pupil with id {pupil_id}", file=sys.stderr)
+                return 1
+            staff = await roles.staff_by_email(session, pupil.school_id, by.strip().lower())
+            if staff is None or not may_hold_records(staff.roles):
+                print(f"senbot: {by} is not a SENCO or DPO of the pupil's school", file=sys.stderr)
+                return 2
+            if release:
+                open_hold = await retention.open_hold(session, pupil_id)
+                if open_hold is None:
+                    print(f"senbot: pupil {pupil_id} has no open legal hold", file=sys.stderr)
+                    return 1
+                await retention.release_hold(session, open_hold, reason=reason, by=staff.staff_id, now=now)
+                action, message = "legal_hold_released", "released"
+            else:
+                hold, placed = await retention.place_hold(
+                    session,
+                    school_id=pupil.school_id,
+                    pupil_id=pupil_id,
+                    reason=reason,
+                    by=staff.staff_id,
+                    now=now,
+                )
+                if not placed:
+                    print(f"senbot: pupil {pupil_id} is already on hold since {hold.placed_at:%Y-%m-%d}")
+                    return 0
+                action, message = "legal_hold_placed", "placed"
+            audit.record(
+                session,
+                action=action,
+                at=now,
+                school_id=pupil.school_id,
+                actor_id=staff.staff_id,
+                entity="pupil",
+                entity_id=pupil_id,
+                pupil_id=pupil_id,
+                correlation_id="cli",
+            )
+    finally:
+        await engine.dispose()
+    print(f"senbot: legal hold on pupil {pupil_id} {message}")
     return 0
 
 

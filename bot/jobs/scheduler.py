@@ -32,6 +32,9 @@ DISPATCHER_JOB = "outbox_dispatcher"
 DIGEST_JOB = "weekly_digest_planner"
 MAIL_JOB = "letter_mail"
 GRAPH_SYNC_JOB = "graph_roster_sync"
+RETENTION_JOB = "retention"
+# Retention runs once a night (UTC), when nobody is working: it deletes in batches (bot/jobs/retention.py).
+RETENTION_AT = dt.time(2, 30)
 DRAIN_BATCHES = 20
 
 
@@ -48,6 +51,8 @@ class Jobs:
     # The nightly roster sync from Microsoft Graph (bot/roster/graph_sync.py); None when SENBOT_GRAPH_SYNC
     # is off.
     graph_sync: Callable[[], Awaitable[object]] | None = None
+    # The nightly retention run (bot/jobs/retention.py); None where a test drives it by hand.
+    retention: Callable[[], Awaitable[object]] | None = None
     scheduler: AsyncIOScheduler | None = None
     in_flight: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -123,6 +128,17 @@ def build_scheduler(jobs: Jobs, settings: Settings, *, now: dt.datetime) -> Asyn
             _logged(jobs, GRAPH_SYNC_JOB, jobs.graph_sync),
             CronTrigger(hour=hour, minute=minute),
             id=GRAPH_SYNC_JOB,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
+    if jobs.retention is not None:
+        # Every replica may run it: PostgreSQL hands each run different pupils (SKIP LOCKED) and a record
+        # deleted by one run is not there for the other.
+        scheduler.add_job(
+            _logged(jobs, RETENTION_JOB, jobs.retention),
+            CronTrigger(hour=RETENTION_AT.hour, minute=RETENTION_AT.minute, timezone=dt.UTC),
+            id=RETENTION_JOB,
             coalesce=True,
             max_instances=1,
             misfire_grace_time=3600,

@@ -27,6 +27,12 @@ SENCO_GRANTABLE = frozenset({Role.TEACHER, Role.TA, Role.SENCO, Role.HEAD})
 # trust_school table gives them.
 TOTALS_VIEWERS = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN, Role.TRUST_LEAD})
 EVERYONE = frozenset(Role)
+# Who may place and release a legal hold on a pupil's record (docs/retention.md): it stops retention.
+HOLD_KEEPERS = frozenset({Role.SENCO, Role.DPO})
+
+
+def may_hold_records(roles: Iterable[str]) -> bool:
+    return bool({r.value for r in HOLD_KEEPERS} & set(roles))
 
 
 @dataclass(frozen=True)

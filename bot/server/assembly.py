@@ -17,6 +17,7 @@ from bot.jobs.digest_planner import plan_weekly_digests
 from bot.jobs.mail_sender import MailSender
 from bot.jobs.outbox import OutboxDispatcher, config_from_settings
 from bot.jobs.reminders import ReminderPlanner
+from bot.jobs.retention import RetentionJob
 from bot.jobs.scheduler import DIGEST_JOB, Jobs, attach
 from bot.letters.graph_mail import GraphMailer, credential_from_settings
 from bot.letters.service import LetterDownloads, with_link_secret
@@ -82,7 +83,14 @@ def create_app(
         )
         mail = MailSender(sessions, mailer, settings.mail_from, clock)
     graph_sync = (lambda: sync_all(sessions, settings, now=clock())) if settings.graph_sync else None
-    jobs = Jobs(ReminderPlanner(sessions, clock), outbox, planners=planners, mail=mail, graph_sync=graph_sync)
+    jobs = Jobs(
+        ReminderPlanner(sessions, clock),
+        outbox,
+        planners=planners,
+        mail=mail,
+        graph_sync=graph_sync,
+        retention=RetentionJob(sessions, clock).run,
+    )
     attach(app, jobs, settings)
 
     async def configured_admins(_app: web.Application) -> None:

@@ -13,6 +13,7 @@ from bot.jobs.scheduler import (
     GRAPH_SYNC_JOB,
     JOBS_KEY,
     PLANNER_JOB,
+    RETENTION_JOB,
     build_scheduler,
 )
 from bot.server.assembly import create_app
@@ -29,7 +30,12 @@ async def test_the_app_starts_and_stops_the_scheduler(
     await server.start_server()
     jobs = app[JOBS_KEY]
     assert jobs.scheduler is not None and jobs.scheduler.running
-    assert {j.id for j in jobs.scheduler.get_jobs()} == {PLANNER_JOB, DIGEST_JOB, DISPATCHER_JOB}
+    assert {j.id for j in jobs.scheduler.get_jobs()} == {
+        PLANNER_JOB,
+        DIGEST_JOB,
+        DISPATCHER_JOB,
+        RETENTION_JOB,
+    }
     await server.close()
     assert not jobs.scheduler.running
 

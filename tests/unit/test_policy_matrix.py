@@ -122,17 +122,41 @@ CASES = [
     Case(
         "pupils.allowed_ids (card ids)",
         _allowed,
-        {R.TEACHER: CLASS, R.TA: CLASS, R.SENCO: SCHOOL, R.HEAD: SCHOOL, R.ADMIN: SCHOOL, R.TRUST_LEAD: NONE},
+        {
+            R.TEACHER: CLASS,
+            R.TA: CLASS,
+            R.SENCO: SCHOOL,
+            R.HEAD: SCHOOL,
+            R.ADMIN: SCHOOL,
+            R.TRUST_LEAD: NONE,
+            R.DPO: NONE,
+        },
     ),
     Case(
         "pupils.search",
         _search,
-        {R.TEACHER: CLASS, R.TA: CLASS, R.SENCO: SCHOOL, R.HEAD: SCHOOL, R.ADMIN: SCHOOL, R.TRUST_LEAD: NONE},
+        {
+            R.TEACHER: CLASS,
+            R.TA: CLASS,
+            R.SENCO: SCHOOL,
+            R.HEAD: SCHOOL,
+            R.ADMIN: SCHOOL,
+            R.TRUST_LEAD: NONE,
+            R.DPO: NONE,
+        },
     ),
     Case(
         "pupils.caseload",
         _caseload,
-        {R.TEACHER: CLASS, R.TA: CLASS, R.SENCO: SCHOOL, R.HEAD: SCHOOL, R.ADMIN: SCHOOL, R.TRUST_LEAD: NONE},
+        {
+            R.TEACHER: CLASS,
+            R.TA: CLASS,
+            R.SENCO: SCHOOL,
+            R.HEAD: SCHOOL,
+            R.ADMIN: SCHOOL,
+            R.TRUST_LEAD: NONE,
+            R.DPO: NONE,
+        },
     ),
     Case(
         "pupils.school_totals (no pupil rows)",
@@ -144,6 +168,7 @@ CASES = [
             R.HEAD: {"own"},
             R.ADMIN: {"own"},
             R.TRUST_LEAD: {"trust"},
+            R.DPO: NONE,
         },
     ),
 ]
