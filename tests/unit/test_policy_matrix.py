@@ -113,6 +113,8 @@ CASES = [
             ("contacts", {R.SENCO}),
             ("letter", {R.TEACHER, R.SENCO}),
             ("provisions", {R.SENCO, R.ADMIN}),
+            ("evidence", {R.SENCO, R.HEAD}),
+            ("ehcna", {R.SENCO}),
             ("digest", set(Role)),
         )
     ),
