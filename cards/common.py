@@ -46,7 +46,12 @@ LONDON = ZoneInfo("Europe/London")
 # which is what Input.Date reads and writes).
 def day(value: dt.date) -> str:
     """A day: "Fri 27 Nov 2026"."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    return f"{value:%a} {birthday(value)}"
+
+
+def birthday(value: dt.date) -> str:
+    """A date without its weekday, which says nothing about a birth: "3 Mar 2021"."""
+    return f"{value.day} {value:%b %Y}"
 
 
 def week(any_day: dt.date) -> str:

@@ -21,7 +21,7 @@ from microsoft_teams.cards.core import (
 )
 
 from cards import texts
-from cards.common import Card, card, paragraph, submit, title
+from cards.common import Card, birthday, card, paragraph, submit, title
 from cards.verbs import Verb
 from storage.queries.pupils import PupilRow
 
@@ -99,11 +99,46 @@ def choice_input(
     return field(element, errors)
 
 
+def year_label(year_group: int) -> str:
+    return texts.PUPIL_RECEPTION if year_group == 0 else texts.PUPIL_YEAR.format(year=year_group)
+
+
+def pupil_labels(rows: Sequence[PupilRow]) -> list[str]:
+    """How each pupil is named in a choice, in the order given: name and year, and where another pupil
+    on the same list shares both, their class too, and where the class is also shared, the date of birth
+    (never the UPN). The one place every picker and choice list gets its pupils' words from."""
+
+    by_name: dict[tuple[str, int], int] = {}
+    by_class: dict[tuple[str, int, str], int] = {}
+    for p in rows:
+        by_name[p.display_name, p.year_group] = by_name.get((p.display_name, p.year_group), 0) + 1
+        key = (p.display_name, p.year_group, p.class_name)
+        by_class[key] = by_class.get(key, 0) + 1
+    labels: list[str] = []
+    for p in rows:
+        parts = [p.display_name, year_label(p.year_group)]
+        if by_name[p.display_name, p.year_group] > 1:
+            if p.class_name:
+                parts.append(p.class_name)
+            if by_class[p.display_name, p.year_group, p.class_name] > 1 and p.date_of_birth:
+                parts.append(texts.PUPIL_BORN.format(date=birthday(p.date_of_birth)))
+        labels.append(" \u00b7 ".join(parts))
+    return labels
+
+
+def pupil_choices(rows: Sequence[PupilRow]) -> list[tuple[str, str]]:
+    """(value, title) pairs for a pupil ChoiceSet: the id and the label of pupil_labels."""
+    return [(str(p.id), label) for p, label in zip(rows, pupil_labels(rows), strict=True)]
+
+
 def pupil_picker(text: str, found: Sequence[PupilRow], verb: Verb) -> Card:
     """Several pupils match a typed name: one button per pupil, carrying only the id."""
     return card(
         [title(texts.PUPIL_WHICH.format(text=text))],
-        [submit(f"{p.display_name} (Year {p.year_group})", verb, {"pupil_id": p.id}) for p in found],
+        [
+            submit(label, verb, {"pupil_id": p.id})
+            for p, label in zip(found, pupil_labels(found), strict=True)
+        ],
     )
 
 

@@ -402,6 +402,7 @@ PUPIL_PICK_MORE = "Showing the first {shown} matches: type more of the name to n
 PUPIL_NOT_IN_SCOPE = "That pupil is not in your classes, so I can't show them."
 PUPIL_YEAR = "Year {year}"
 PUPIL_RECEPTION = "Reception"
+PUPIL_BORN = "born {date}"
 PUPIL_STATUS = "SEN status"
 PUPIL_NEEDS = "Needs"
 PUPIL_NO_NEEDS = "None recorded"

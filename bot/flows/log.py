@@ -27,6 +27,7 @@ from bot.turn.router import Router
 from cards import log as cards
 from cards import texts
 from cards.common import MAX_TEXT, SUBMISSION
+from cards.forms import pupil_labels
 from cards.log import LogForm, ProvisionChoice, PupilChoice
 from cards.verbs import Verb
 from storage.queries import log as queries
@@ -88,12 +89,8 @@ async def _choices(turn: TurnContext) -> _Choices:
     turn.audit("caseload_viewed", entity="log_form")
     return _Choices(
         provisions=[ProvisionChoice(p.id, p.name, p.default_minutes, p.default_group_size) for p in rows],
-        pupils=[PupilChoice(p.id, f"{p.display_name} \u00b7 {_year(p.year_group)}") for p in pupils],
+        pupils=[PupilChoice(p.id, label) for p, label in zip(pupils, pupil_labels(pupils), strict=True)],
     )
-
-
-def _year(year_group: int) -> str:
-    return texts.PUPIL_RECEPTION if year_group == 0 else texts.PUPIL_YEAR.format(year=year_group)
 
 
 async def _form_card(turn: TurnContext, form: LogForm, errors: Mapping[str, str] | None = None) -> Card:

@@ -25,6 +25,7 @@ from bot.turn.dispatch import TurnContext
 from bot.turn.router import Router
 from cards import texts
 from cards.common import MAX_TEXT, SUBMISSION, notice
+from cards.forms import pupil_choices
 from cards.referrals import (
     MAX_NAME,
     MAX_SERVICE,
@@ -203,7 +204,7 @@ async def _form_choices(
         hint = texts.REFER_LONG_LIST
     services = await referrals.services(turn.session, turn.actor.school_id)
     return (
-        [Choice(f"{p.display_name} (Year {p.year_group})", str(p.id)) for p in caseload],
+        [Choice(label, value) for value, label in pupil_choices(caseload)],
         [Choice(s.name, str(s.id)) for s in services],
         hint,
     )

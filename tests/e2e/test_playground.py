@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cards.common import birthday
 from tests.e2e.conftest import SCREENSHOTS, Database, People
 
 pytestmark = pytest.mark.usefixtures("e2e_ready")
@@ -78,6 +79,21 @@ def test_log_a_group_session_with_an_absence_and_undo_it(people: People, db: Dat
     assert db.value("select undone_at from intervention_session where id = ?", session["id"]) is not None
 
 
+def test_two_pupils_of_the_same_name_and_year_are_told_apart_in_the_log_form(
+    people: People, db: Database
+) -> None:
+    senco = people[SENCO]
+    senco.says("log")
+    twins = db.rows(
+        "select id, date_of_birth from pupil where given_name = 'Yusuf' and family_name = 'Begum' order by id"
+    )
+    assert len(twins) == 2
+    born = [birthday(dt.date.fromisoformat(t["date_of_birth"])) for t in twins]
+    labels = [f"Yusuf Begum \u00b7 Reception \u00b7 Reception Robins \u00b7 born {b}" for b in born]
+    assert sorted(senco.options("Pupils", "Yusuf Beg")) == sorted(labels)
+    assert senco.pick("Pupils", labels[1]) == labels[1]
+
+
 def test_a_note_for_a_pupil_not_in_the_session_is_refused_on_the_field(people: People, db: Database) -> None:
     ta = people[TA]
     before = db.value("select count(*) from intervention_session")
@@ -99,8 +115,8 @@ def test_a_note_for_a_pupil_not_in_the_session_is_refused_on_the_field(people: P
 def test_refer_approve_and_follow_to_report_received(people: People, db: Database) -> None:
     teacher, senco = people[TEACHER], people[SENCO]
     teacher.says("refer")
-    assert teacher.options("Pupil", "Finley B") == ["Finley Baker (Year 4)"]
-    teacher.pick("Pupil", "Finley Baker (Year 4)")
+    assert teacher.options("Pupil", "Finley B") == ["Finley Baker \u00b7 Year 4"]
+    teacher.pick("Pupil", "Finley Baker \u00b7 Year 4")
     teacher.pick("Service", "Educational psychology")
     teacher.fill("The concern", "Struggles to follow two-step instructions in class.")
     teacher.fill("What has been tried so far", "Visual timetable and chunked instructions for 4 weeks.")
