@@ -6,7 +6,8 @@ person's input kept (bot.turn.core.UserError), so every form builds its inputs t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from microsoft_teams.cards.core import (
@@ -15,6 +16,7 @@ from microsoft_teams.cards.core import (
     ChoiceSetInput,
     DateInput,
     NumberInput,
+    QueryData,
     TextBlock,
     TextInput,
     ToggleInput,
@@ -26,6 +28,12 @@ from cards.verbs import Verb
 from storage.queries.pupils import PupilRow
 
 Input = TextInput | DateInput | NumberInput | ChoiceSetInput | ToggleInput
+# The dataset a pupil choice set names when Teams should search it as the person types (bot/flows/pupil.py).
+PUPIL_DATASET = "pupils"
+# Up to this many pupils a card lists them all (Teams filters the list itself); beyond it, the list is
+# searched on the server as the person types, and the card carries only this many as a fallback for a
+# client without type-ahead search.
+MAX_STATIC_PUPILS = 100
 
 
 def field_error(message: str) -> TextBlock:
@@ -129,6 +137,30 @@ def pupil_labels(rows: Sequence[PupilRow]) -> list[str]:
 def pupil_choices(rows: Sequence[PupilRow]) -> list[tuple[str, str]]:
     """(value, title) pairs for a pupil ChoiceSet: the id and the label of pupil_labels."""
     return [(str(p.id), label) for p, label in zip(rows, pupil_labels(rows), strict=True)]
+
+
+@dataclass(frozen=True)
+class PupilOptions:
+    """What a pupil choice set offers: the pupils it lists itself, and whether it also searches."""
+
+    choices: list[tuple[str, str]]
+    search: bool
+
+
+def pupil_query(search: bool) -> QueryData | None:
+    """The `choices.data` of a pupil choice set that searches: Teams' type-ahead over the pupils dataset."""
+    return QueryData(dataset=PUPIL_DATASET) if search else None
+
+
+def pupil_options(
+    rows: Sequence[PupilRow], keep: Collection[int] = (), *, total: int | None = None
+) -> PupilOptions:
+    """Every pupil for a small caseload; for a larger one (`total` pupils in scope, default all of `rows`),
+    type-ahead search with the first MAX_STATIC_PUPILS, and any in `keep` (already chosen), listed too."""
+    if (len(rows) if total is None else total) <= MAX_STATIC_PUPILS:
+        return PupilOptions(pupil_choices(rows), search=False)
+    shown = list(rows[:MAX_STATIC_PUPILS]) + [r for r in rows[MAX_STATIC_PUPILS:] if r.id in keep]
+    return PupilOptions(pupil_choices(shown), search=True)
 
 
 def pupil_picker(text: str, found: Sequence[PupilRow], verb: Verb) -> Card:

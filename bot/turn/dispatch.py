@@ -265,6 +265,9 @@ def _answer(inbound: Inbound, card: Card, *, replaces_form: bool = False) -> Out
     """A card as the answer to this kind of request: in place for Action.Execute; in place of the
     submitted form when it is that form again (`replaces_form`) and Teams named its message; else a
     new message."""
+    if inbound.kind is InboundKind.SEARCH:
+        # A picker has nowhere to show a card: whatever the refusal or failure, it offers nothing.
+        return Outbound()
     if inbound.kind is InboundKind.EXECUTE:
         return Outbound(invoke_card=card)
     if replaces_form and inbound.kind is InboundKind.SUBMIT and inbound.reply_to_id:
