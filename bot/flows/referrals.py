@@ -79,7 +79,7 @@ def add_routes(router: Router) -> None:
     router.command(
         "referral",
         summary="One referral: its state, history and next step",
-        usage="referral <number>",
+        usage="referral [number]",
         roles=STAFF,
         menu=False,  # reached from the referrals list and the cards
     )(show_referral)
