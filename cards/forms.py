@@ -44,9 +44,16 @@ def banner(message: str, *, good: bool = False) -> TextBlock:
     return paragraph(message, color="Good" if good else "Attention")
 
 
-def field(element: Input, errors: Mapping[str, str] | None = None) -> list[CardElement]:
+def field(
+    element: Input, errors: Mapping[str, str] | None = None, *, required: str | None = None
+) -> list[CardElement]:
     """The one way a form shows an input: when the server refused its value, the message goes right under
-    it (a red TextBlock) and into the input's errorMessage (shown when a client checks the field itself)."""
+    it (a red TextBlock) and into the input's errorMessage (shown when a client checks the field itself).
+    `required`: the client refuses to send the form without this input, with this message (the server's
+    own for a missing value, which it still checks)."""
+    if required:
+        element.is_required = True
+        element.error_message = required
     message = errors.get(element.id or "") if errors else None
     if message is None:
         return [element]
@@ -68,6 +75,7 @@ def text_input(
     multiline: bool = False,
     placeholder: str | None = None,
     errors: Mapping[str, str] | None = None,
+    required: str | None = None,
 ) -> list[CardElement]:
     element = TextInput(
         id=name,
@@ -77,13 +85,18 @@ def text_input(
         is_multiline=multiline,
         placeholder=placeholder or None,
     )
-    return field(element, errors)
+    return field(element, errors, required=required)
 
 
 def date_input(
-    name: str, label: str, value: str = "", *, errors: Mapping[str, str] | None = None
+    name: str,
+    label: str,
+    value: str = "",
+    *,
+    errors: Mapping[str, str] | None = None,
+    required: str | None = None,
 ) -> list[CardElement]:
-    return field(DateInput(id=name, label=label, value=value), errors)
+    return field(DateInput(id=name, label=label, value=value), errors, required=required)
 
 
 def choice_input(
@@ -95,6 +108,7 @@ def choice_input(
     multi: bool = False,
     expanded: bool = False,
     errors: Mapping[str, str] | None = None,
+    required: str | None = None,
 ) -> list[CardElement]:
     element = ChoiceSetInput(
         id=name,
@@ -104,7 +118,7 @@ def choice_input(
         is_multi_select=multi,
         style="expanded" if expanded else "compact",
     )
-    return field(element, errors)
+    return field(element, errors, required=required)
 
 
 def year_label(year_group: int) -> str:
