@@ -46,7 +46,12 @@ LONDON = ZoneInfo("Europe/London")
 # which is what Input.Date reads and writes).
 def day(value: dt.date) -> str:
     """A day: "Fri 27 Nov 2026"."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    return f"{value:%a} {birthday(value)}"
+
+
+def birthday(value: dt.date) -> str:
+    """A date without its weekday, which says nothing about a birth: "3 Mar 2021"."""
+    return f"{value.day} {value:%b %Y}"
 
 
 def week(any_day: dt.date) -> str:
@@ -100,10 +105,22 @@ def facts(pairs: Iterable[tuple[str, str]]) -> FactSet:
 
 
 def submit(
-    label: str, verb: Verb, data: Mapping[str, Any] | None = None, *, style: ActionStyle | None = None
+    label: str,
+    verb: Verb,
+    data: Mapping[str, Any] | None = None,
+    *,
+    style: ActionStyle | None = None,
+    with_inputs: bool = True,
 ) -> SubmitAction:
-    """An Action.Submit whose data carries the verb the router dispatches on."""
-    return SubmitAction(title=label, data={"verb": verb.value, **(data or {})}, style=style)
+    """An Action.Submit whose data carries the verb the router dispatches on. `with_inputs=False` for a
+    button that is not the form's own on a card with a form: the client neither sends the inputs nor
+    holds the click back for an empty required one."""
+    return SubmitAction(
+        title=label,
+        data={"verb": verb.value, **(data or {})},
+        style=style,
+        associated_inputs=None if with_inputs else "none",
+    )
 
 
 def execute(

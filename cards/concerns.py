@@ -71,7 +71,13 @@ def concern_form(
     if message:
         body.append(banner(message))
     body += text_input(
-        "concern", texts.CONCERN_TEXT, _str(v, "concern"), max_length=MAX_TEXT, multiline=True, errors=errors
+        "concern",
+        texts.CONCERN_TEXT,
+        _str(v, "concern"),
+        max_length=MAX_TEXT,
+        multiline=True,
+        errors=errors,
+        required=texts.FIELD_REQUIRED,
     )
     body += text_input(
         "evidence",
@@ -170,9 +176,15 @@ def approval_card(
         _str(v, "status", "K") or "K",
         expanded=True,
         errors=errors,
+        required=texts.STATUS_UNKNOWN,
     )
     accept_items += choice_input(
-        "need1", "Primary need (rank 1)", choices, _str(v, "need1", view.suggested_need or ""), errors=errors
+        "need1",
+        "Primary need (rank 1)",
+        choices,
+        _str(v, "need1", view.suggested_need or ""),
+        errors=errors,
+        required=texts.NEED_REQUIRED,
     )
     accept_items += choice_input(
         "need2",
@@ -188,6 +200,7 @@ def approval_card(
         max_length=REASON_LIMIT,
         multiline=True,
         errors=errors,
+        required=texts.REASON_REQUIRED,
     )
     decline_items = text_input(
         "decline_reason",
@@ -196,6 +209,7 @@ def approval_card(
         max_length=MAX_TEXT,
         multiline=True,
         errors=errors,
+        required=texts.CONCERN_REASON_REQUIRED,
     )
     accept = execute(texts.CONCERN_ACCEPT_SEND, Verb.CONCERN_ACCEPT, data, style="positive")
     decline = execute(texts.CONCERN_DECLINE, Verb.CONCERN_DECLINE, data)

@@ -51,8 +51,10 @@ def contacts_card(
         body.append(
             ActionSet(
                 actions=[
-                    submit(texts.CONTACT_EDIT, Verb.CONTACTS_SHOW, ids),
-                    submit(texts.CONTACT_REMOVE, Verb.CONTACT_REMOVE, ids, style="destructive"),
+                    submit(texts.CONTACT_EDIT, Verb.CONTACTS_SHOW, ids, with_inputs=False),
+                    submit(
+                        texts.CONTACT_REMOVE, Verb.CONTACT_REMOVE, ids, style="destructive", with_inputs=False
+                    ),
                 ]
             )
         )
@@ -67,13 +69,21 @@ def contacts_card(
     body.append(
         heading(texts.CONTACT_FORM_EDIT.format(name=editing.name) if editing else texts.CONTACT_FORM_ADD)
     )
-    body += text_input("name", texts.CONTACT_LABEL_NAME, v["name"], max_length=NAME_LIMIT, errors=errors)
+    body += text_input(
+        "name",
+        texts.CONTACT_LABEL_NAME,
+        v["name"],
+        max_length=NAME_LIMIT,
+        errors=errors,
+        required=texts.CONTACT_NAME_REQUIRED,
+    )
     body += text_input(
         "relationship",
         texts.CONTACT_LABEL_RELATIONSHIP,
         v["relationship"],
         max_length=RELATIONSHIP_LIMIT,
         errors=errors,
+        required=texts.CONTACT_RELATIONSHIP_REQUIRED,
     )
     body += text_input("email", texts.CONTACT_LABEL_EMAIL, v["email"], max_length=EMAIL_LIMIT, errors=errors)
     body += text_input("phone", texts.CONTACT_LABEL_PHONE, v["phone"], max_length=PHONE_LIMIT, errors=errors)

@@ -101,12 +101,17 @@ def _register(d: Digest) -> list[CardElement]:
 def _support(d: Digest) -> list[CardElement]:
     shown = d.provisions[:MAX_PROVISIONS]
     lines = [
-        (_cut(p.name), texts.DIGEST_SUPPORT_LINE.format(sessions=p.sessions, hours=_hours(p.pupil_minutes)))
+        (
+            _cut(p.name),
+            texts.DIGEST_SUPPORT_LINE.format(sessions=_sessions(p.sessions), hours=_hours(p.pupil_minutes)),
+        )
         for p in shown
     ]
     out: list[CardElement] = [
         heading(texts.DIGEST_SUPPORT),
-        paragraph(texts.DIGEST_SUPPORT_TOTAL.format(sessions=d.sessions, hours=_hours(d.pupil_minutes))),
+        paragraph(
+            texts.DIGEST_SUPPORT_TOTAL.format(sessions=_sessions(d.sessions), hours=_hours(d.pupil_minutes))
+        ),
     ]
     if lines:
         out.append(facts(lines))
@@ -115,8 +120,21 @@ def _support(d: Digest) -> list[CardElement]:
             paragraph(texts.DIGEST_MORE_PROVISIONS.format(n=len(d.provisions) - len(shown)), subtle=True)
         )
     out.append(paragraph(texts.DIGEST_NO_SUPPORT.format(n=d.no_support)))
-    out.append(hours_chart(d.hours_by_week))
+    out.append(support_chart(d.hours_by_week))
     return out
+
+
+def _sessions(n: int) -> str:
+    one, many = texts.DIGEST_SESSIONS
+    return (one if n == 1 else many).format(n=n)
+
+
+def support_chart(weeks: Sequence[WeekHours]) -> CardElement:
+    """The chart, or a sentence when every week is zero: a chart of nothing has no scale (Teams drew its
+    axis as 2.50e-5)."""
+    if not any(w.pupil_minutes for w in weeks):
+        return paragraph(texts.DIGEST_CHART_NOTHING, subtle=True)
+    return hours_chart(weeks)
 
 
 def hours_chart(weeks: Sequence[WeekHours]) -> VerticalBarChart:
@@ -226,13 +244,18 @@ def trust_digest_card(digests: Sequence[Digest], week: IsoWeek, *, as_of: dt.dat
         return card(body)
     totals = _trust_totals(digests)
     body.append(heading(texts.DIGEST_TRUST_TOTALS))
-    body.append(paragraph(texts.DIGEST_TRUST_SCHOOL_LINE.format(**totals)))
+    body.append(
+        paragraph(
+            texts.DIGEST_TRUST_SCHOOL_LINE.format(**{**totals, "sessions": _sessions(totals["sessions"])})
+        )
+    )
     spent = sum(d.money.spent_pence for d in digests if d.money)
     body.append(facts([(texts.DIGEST_MONEY_SPENT.format(fy_start=day(_fy(digests))), _money(spent))]))
-    body.append(hours_chart(_trust_hours(digests)))
+    body.append(support_chart(_trust_hours(digests)))
     shown = digests[:MAX_SCHOOLS]
     for d in shown:
-        body.append(paragraph(texts.DIGEST_TRUST_ROW.format(school=_cut(d.school_name), **_school_line(d))))
+        line = {**_school_line(d), "sessions": _sessions(d.sessions)}
+        body.append(paragraph(texts.DIGEST_TRUST_ROW.format(school=_cut(d.school_name), **line)))
     if len(digests) > len(shown):
         body.append(paragraph(texts.DIGEST_MORE_SCHOOLS.format(n=len(digests) - len(shown)), subtle=True))
     return card(body)

@@ -55,7 +55,13 @@ def template_card(
         blocks.append(banner(message, good=good))
     blocks.append(paragraph(texts.LETTER_TEMPLATE_INTRO.format(names=", ".join(sorted(names))), subtle=True))
     blocks += text_input(
-        "body", texts.LETTER_TEMPLATE_LABEL, body, max_length=TEMPLATE_LIMIT, multiline=True, errors=errors
+        "body",
+        texts.LETTER_TEMPLATE_LABEL,
+        body,
+        max_length=TEMPLATE_LIMIT,
+        multiline=True,
+        errors=errors,
+        required=texts.LETTER_TEMPLATE_EMPTY,
     )
     return card(blocks, [submit(texts.LETTER_TEMPLATE_SAVE, Verb.LETTER_TEMPLATE_SAVE, {"kind": kind})])
 

@@ -29,7 +29,7 @@ from cards.common import MAX_TEXT, SUBMISSION, Card, card, facts, heading, parag
 
 # Re-exported: bot/flows/parents.py words its messages with the cards' day format.
 from cards.common import day as day  # noqa: PLC0414 (explicit re-export for mypy)
-from cards.forms import Input, field
+from cards.forms import Input, field, pupil_query
 from cards.verbs import Verb
 from storage.queries.log import HistoryRow, SessionView
 
@@ -87,7 +87,9 @@ def log_form_card(
     pupils: Sequence[PupilChoice],
     today: dt.date,
     errors: Mapping[str, str] | None = None,
+    pupil_search: bool = False,
 ) -> Card:
+    """`pupil_search`: the pupil lists also search as the person types (cards.forms.pupil_options)."""
     errors = errors or {}
     pupil_choices = [Choice(title=p.name, value=str(p.id)) for p in pupils]
     body: list[CardElement] = [title(texts.LOG_TITLE), paragraph(texts.LOG_INTRO, subtle=True)]
@@ -133,6 +135,7 @@ def log_form_card(
             error_message=texts.ERR_PUPILS_MISSING,
             value=form.pupils,
             choices=pupil_choices,
+            choices_data=pupil_query(pupil_search),
         ),
         ChoiceSetInput(
             id=F_ABSENT,
@@ -141,6 +144,7 @@ def log_form_card(
             is_multi_select=True,
             value=form.absent,
             choices=pupil_choices,
+            choices_data=pupil_query(pupil_search),
         ),
         TextInput(
             id=F_NOTE,

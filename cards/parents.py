@@ -84,10 +84,20 @@ def task_done_card(
         body.append(banner(message))
     body.append(paragraph(texts.PARENT_TASK_WORDS.get(kind, kind)))
     body += date_input(
-        "done_at", texts.TASK_LABEL_DATE, values.get("done_at", today.isoformat()), errors=errors
+        "done_at",
+        texts.TASK_LABEL_DATE,
+        values.get("done_at", today.isoformat()),
+        errors=errors,
+        required=texts.TASK_DATE_REQUIRED,
     )
     body += choice_input(
-        "how", texts.TASK_LABEL_HOW, HOW_OPTIONS, values.get("how", ""), expanded=True, errors=errors
+        "how",
+        texts.TASK_LABEL_HOW,
+        HOW_OPTIONS,
+        values.get("how", ""),
+        expanded=True,
+        errors=errors,
+        required=texts.TASK_HOW_REQUIRED,
     )
     return card(
         body,

@@ -111,6 +111,7 @@ def plan_form_card(
             max_length=OUTCOME_LIMIT,
             multiline=True,
             errors=errors,
+            required=texts.OUTCOMES_REQUIRED if i == 1 else None,
         )
     body += text_input(
         "strategies",
@@ -129,7 +130,13 @@ def plan_form_card(
             multi=True,
             errors=errors,
         )
-    body += date_input("review_on", "Review date (required)", v.get("review_on", ""), errors=errors)
+    body += date_input(
+        "review_on",
+        "Review date (required)",
+        v.get("review_on", ""),
+        errors=errors,
+        required=texts.REVIEW_DATE_REQUIRED,
+    )
     body += text_input(
         "pupil_views",
         texts.PLAN_PUPIL_VIEWS,

@@ -10,16 +10,13 @@ from microsoft_teams.cards.core import ActionSet, CardElement
 from cards import texts
 from cards.common import Card, card, day, facts, heading, paragraph, submit, title
 from cards.concerns import concern_action
+from cards.forms import pupil_labels, year_label
 from cards.log import log_button, money
 from cards.parents import task_line, task_rows
 from cards.verbs import Verb
 from storage.queries.parents import TaskRow
 from storage.queries.pupil_summary import PupilSummary
 from storage.queries.pupils import PupilRow
-
-
-def year_label(year_group: int) -> str:
-    return texts.PUPIL_RECEPTION if year_group == 0 else texts.PUPIL_YEAR.format(year=year_group)
 
 
 def status_words(code: str) -> str:
@@ -32,17 +29,11 @@ def pick_card(rows: Sequence[PupilRow], *, more: bool) -> Card:
         body.append(paragraph(texts.PUPIL_PICK_MORE.format(shown=len(rows)), subtle=True))
     actions = [
         submit(
-            " \u00b7 ".join(
-                (
-                    r.display_name,
-                    year_label(r.year_group),
-                    texts.SEN_STATUS_WORDS.get(r.sen_status, r.sen_status),
-                )
-            ),
+            f"{label} \u00b7 {texts.SEN_STATUS_WORDS.get(r.sen_status, r.sen_status)}",
             Verb.PUPIL_SHOW,
             {"pupil": r.id},
         )
-        for r in rows
+        for r, label in zip(rows, pupil_labels(rows), strict=True)
     ]
     # One button per row: a name is easier to find in a list than in an overflow menu (Teams shows
     # at most five actions in a set).

@@ -48,7 +48,7 @@ from cards.common import (
 
 # Re-exported: bot/flows/referrals.py words its messages with the cards' day format.
 from cards.common import day as day  # noqa: PLC0414 (explicit re-export for mypy)
-from cards.forms import banner, choices, field
+from cards.forms import banner, choices, field, pupil_query
 from cards.verbs import Verb
 from storage.models import ReferralStatus, Urgency
 from storage.queries.referrals import EventRow, ListRow, ReferralView, ServiceRow
@@ -125,6 +125,7 @@ def refer_form(
     errors: Mapping[str, str] | None = None,
     message: str | None = None,
     tried_hint: str | None = None,
+    pupil_search: bool = False,
 ) -> Card:
     values = values or {}
     errors = errors or {}
@@ -140,6 +141,7 @@ def refer_form(
             is_required=True,
             error_message=texts.FIELD_REQUIRED,
             choices=_choices(pupils),
+            choices_data=pupil_query(pupil_search),
         ),
         errors,
     )

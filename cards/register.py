@@ -88,7 +88,9 @@ def register_pupil_card(
         )
         body.append(paragraph(texts.REGISTER_CURRENT.format(since=day(current.started_on), status=status)))
         body.append(facts([("Needs", needs)]))
-    actions: list[Action] = [submit(texts.REGISTER_HISTORY, Verb.REGISTER_HISTORY, {"pupil_id": pupil_id})]
+    actions: list[Action] = [
+        submit(texts.REGISTER_HISTORY, Verb.REGISTER_HISTORY, {"pupil_id": pupil_id}, with_inputs=False)
+    ]
     if not can_change:
         body.append(paragraph(texts.REGISTER_READ_ONLY, subtle=True))
         return card(body, actions)
@@ -109,8 +111,16 @@ def register_pupil_card(
         v.get("status", "K"),
         expanded=True,
         errors=errors,
+        required=texts.STATUS_UNKNOWN,
     )
-    body += choice_input("need1", "Primary need (rank 1)", need_choices, v.get("need1", ""), errors=errors)
+    body += choice_input(
+        "need1",
+        "Primary need (rank 1)",
+        need_choices,
+        v.get("need1", ""),
+        errors=errors,
+        required=texts.NEED_REQUIRED,
+    )
     body += choice_input(
         "need2",
         "Secondary need (rank 2, optional)",
@@ -125,6 +135,7 @@ def register_pupil_card(
         max_length=REASON_LIMIT,
         multiline=True,
         errors=errors,
+        required=texts.REASON_REQUIRED,
     )
     hidden = {"pupil_id": pupil_id, "entry_id": current.id if current else 0, SUBMISSION: key}
     save = texts.REGISTER_SAVE if on_register else texts.REGISTER_ADD

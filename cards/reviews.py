@@ -59,7 +59,9 @@ def review_form_card(
     if message:
         body.append(banner(message))
     body.append(paragraph(texts.REVIEW_FORM_HINT.format(cycle=plan.cycle, due_on=day(due_on)), subtle=True))
-    body += date_input("held_on", "Held on", v.get("held_on", ""), errors=errors)
+    body += date_input(
+        "held_on", "Held on", v.get("held_on", ""), errors=errors, required=texts.HELD_ON_REQUIRED
+    )
     body += choice_input(
         "parent_attended",
         "Did a parent or carer attend?",
@@ -67,6 +69,7 @@ def review_form_card(
         v.get("parent_attended", ""),
         expanded=True,
         errors=errors,
+        required=texts.PARENT_REQUIRED,
     )
     body += text_input(
         "parent_who", "Who attended", v.get("parent_who", ""), max_length=WHO_LIMIT, errors=errors
@@ -80,6 +83,7 @@ def review_form_card(
             v.get(result_field(o.id), ""),
             expanded=True,
             errors=errors,
+            required=texts.RESULT_REQUIRED,
         )
         body += text_input(
             note_field(o.id),
@@ -96,7 +100,13 @@ def review_form_card(
         multiline=True,
         errors=errors,
     )
-    body += date_input("next_due_on", "Next review date (required)", v.get("next_due_on", ""), errors=errors)
+    body += date_input(
+        "next_due_on",
+        "Next review date (required)",
+        v.get("next_due_on", ""),
+        errors=errors,
+        required=texts.NEXT_DUE_REQUIRED,
+    )
     hidden = {
         "pupil_id": pupil_id,
         "plan_id": plan.id,

@@ -72,7 +72,8 @@ PLAYGROUND_USERS = (
         "Isaiah Langer",
         "isaiah.langer@oakfield.example",
         (Role.TA,),
-        ("Year 3 Kestrels", "Year 4 Falcons"),
+        # Reception too: the Playground user whose pickers list the two Yusuf Begums there.
+        ("Reception Robins", "Year 3 Kestrels", "Year 4 Falcons"),
         1500,
     ),
     DemoStaff(

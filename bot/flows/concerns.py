@@ -56,7 +56,7 @@ def add_routes(router: Router) -> None:
     router.command(
         "concern",
         summary="Raise a concern about a pupil not on the SEN register",
-        usage="concern <pupil>",
+        usage="concern [pupil]",
         roles=CONCERN_RAISERS,
         menu=False,  # reached from the pupil card's button too; the Teams menu holds at most ten
     )(open_command)
@@ -100,7 +100,7 @@ async def _form(turn: TurnContext, pupil_id: int) -> Outbound:
 async def open_command(turn: TurnContext) -> Outbound:
     scope = pupil_scope(turn.actor)
     pupil_id = await pupil_from_text(
-        turn, scope, turn.inbound.args, usage="concern <pupil>", verb=Verb.CONCERN_OPEN
+        turn, scope, turn.inbound.args, usage="concern [pupil]", verb=Verb.CONCERN_OPEN
     )
     return await _form(turn, pupil_id)
 

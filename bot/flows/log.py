@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.turn.router import Router
 from cards import log as cards
 from cards import texts
 from cards.common import MAX_TEXT
+from cards.forms import pupil_options
 from cards.log import LogForm, ProvisionChoice, PupilChoice
 from cards.verbs import Verb
 from storage.queries import log as queries
@@ -67,27 +68,28 @@ def new_key() -> str:
 class _Choices:
     provisions: list[ProvisionChoice]
     pupils: list[PupilChoice]
+    search: bool = False
 
 
-async def _choices(turn: TurnContext) -> _Choices:
+async def _choices(turn: TurnContext, keep: Collection[int] = ()) -> _Choices:
     rows = await queries.provisions(turn.session, turn.actor.school_id)
     scope = pupil_scope(turn.actor)
     pupils = await pupil_queries.caseload(turn.session, scope)
-    if len(pupils) > MAX_CHOICES:
+    total = len(pupils)
+    if total > MAX_CHOICES:
         pupils = await pupil_queries.caseload(turn.session, scope, sen_only=True)
     turn.audit("caseload_viewed", entity="log_form")
+    options = pupil_options(pupils, keep, total=total)
     return _Choices(
         provisions=[ProvisionChoice(p.id, p.name, p.default_minutes, p.default_group_size) for p in rows],
-        pupils=[PupilChoice(p.id, f"{p.display_name} \u00b7 {_year(p.year_group)}") for p in pupils],
+        pupils=[PupilChoice(int(value), label) for value, label in options.choices],
+        search=options.search,
     )
 
 
-def _year(year_group: int) -> str:
-    return texts.PUPIL_RECEPTION if year_group == 0 else texts.PUPIL_YEAR.format(year=year_group)
-
-
 async def _form_card(turn: TurnContext, form: LogForm, errors: Mapping[str, str] | None = None) -> Card:
-    choices = await _choices(turn)
+    chosen = f"{form.pupils},{form.absent}".split(",")
+    choices = await _choices(turn, keep={int(i) for i in chosen if i.strip().isdigit() and len(i) < 12})
     if not choices.provisions:
         raise UserError(texts.LOG_NO_PROVISIONS)
     if not choices.pupils:
@@ -98,6 +100,7 @@ async def _form_card(turn: TurnContext, form: LogForm, errors: Mapping[str, str]
         pupils=choices.pupils,
         today=turn.today,
         errors=errors,
+        pupil_search=choices.search,
     )
 
 

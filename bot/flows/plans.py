@@ -30,7 +30,7 @@ from storage.models import ParentTaskKind
 from storage.queries import parents, plans, schools
 from storage.queries.register import pupil_name
 
-USAGE = "plan <pupil>"
+USAGE = "plan [pupil]"
 
 
 def add_routes(router: Router) -> None:

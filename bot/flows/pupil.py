@@ -18,21 +18,26 @@ from bot.rules.policy import (
 )
 from bot.turn import forms
 from bot.turn.context import TurnContext
-from bot.turn.core import Outbound, UserError
+from bot.turn.core import Outbound, SearchResult, UserError
 from bot.turn.router import Router
 from cards import pupil as cards
 from cards import texts
+from cards.forms import PUPIL_DATASET, pupil_choices
 from cards.verbs import Verb
 from storage.queries import parents, pupil_summary
 from storage.queries import pupils as pupil_queries
 
 PICK_LIMIT = 10
 MAX_QUERY = 100
+# Teams shows at most 15 matches in a type-ahead list, whatever `top` it asks for.
+SEARCH_LIMIT = 15
+MAX_SKIP = 1000
 
 
 def add_routes(router: Router) -> None:
     router.command("pupil", summary=texts.PUPIL_SUMMARY, usage=texts.PUPIL_USAGE, roles=STAFF)(find)
     router.verb(Verb.PUPIL_SHOW, roles=STAFF)(show)
+    router.search(PUPIL_DATASET, roles=STAFF)(type_ahead)
 
 
 async def find(turn: TurnContext) -> Outbound:
@@ -48,6 +53,27 @@ async def find(turn: TurnContext) -> Outbound:
     for r in shown:
         turn.audit("pupil_listed", entity="pupil", entity_id=r.id, pupil_id=r.id)
     return Outbound.card(cards.pick_card(shown, more=len(rows) > PICK_LIMIT))
+
+
+async def type_ahead(turn: TurnContext) -> Outbound:
+    """A pupil picker asks for the pupils matching what the person has typed so far: those in their
+    scope only, named as every other picker names them, each one listed audited like `pupil`'s list."""
+    text = turn.inbound.text.strip()
+    if not text:
+        return Outbound()
+    top = _option(turn.inbound.data.get("top"), SEARCH_LIMIT) or SEARCH_LIMIT
+    skip = _option(turn.inbound.data.get("skip"), MAX_SKIP)
+    rows = await pupil_queries.type_ahead(
+        turn.session, pupil_scope(turn.actor), text, limit=min(top, SEARCH_LIMIT), skip=skip
+    )
+    for r in rows:
+        turn.audit("pupil_listed", entity="pupil_search", entity_id=r.id, pupil_id=r.id)
+    return Outbound(search_results=[SearchResult(title, value) for value, title in pupil_choices(rows)])
+
+
+def _option(raw: object, most: int) -> int:
+    """A paging number from the client; anything odd is read as 0."""
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= most else 0
 
 
 async def show(turn: TurnContext) -> Outbound:

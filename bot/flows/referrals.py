@@ -26,6 +26,7 @@ from bot.turn.core import Card, InboundKind, Outbound, UserError
 from bot.turn.router import Router
 from cards import texts
 from cards.common import MAX_TEXT, notice
+from cards.forms import pupil_options
 from cards.referrals import (
     MAX_NAME,
     MAX_SERVICE,
@@ -79,7 +80,7 @@ def add_routes(router: Router) -> None:
     router.command(
         "referral",
         summary="One referral: its state, history and next step",
-        usage="referral <number>",
+        usage="referral [number]",
         roles=STAFF,
         menu=False,  # reached from the referrals list and the cards
     )(show_referral)
@@ -136,11 +137,12 @@ async def tried_text(turn: TurnContext, pupil_id: int) -> str:
 
 async def _form_choices(
     turn: TurnContext, include: int | None = None
-) -> tuple[list[Choice], list[Choice], str | None]:
+) -> tuple[list[Choice], list[Choice], str | None, bool]:
     """The pickers' options. A whole secondary school would push the card past Teams' 80 KB, so a long
     list is narrowed to pupils on the SEN register (and the chosen pupil), with a hint to search by name."""
     scope = pupil_scope(turn.actor)
     caseload = list(await pupils.caseload(turn.session, scope))
+    total = len(caseload)
     hint = None
     if len(caseload) > MAX_PUPIL_CHOICES:
         chosen = [p for p in caseload if p.id == include]
@@ -148,15 +150,17 @@ async def _form_choices(
         caseload += [p for p in chosen if p not in caseload]
         hint = texts.REFER_LONG_LIST
     services = await referrals.services(turn.session, turn.actor.school_id)
+    options = pupil_options(caseload, [include] if include else [], total=total)
     return (
-        [Choice(f"{p.display_name} (Year {p.year_group})", str(p.id)) for p in caseload],
+        [Choice(label, value) for value, label in options.choices],
         [Choice(s.name, str(s.id)) for s in services],
         hint,
+        options.search,
     )
 
 
 async def _form_for(turn: TurnContext, pupil_id: int | None, message: str | None = None) -> Outbound:
-    pupil_choices, service_choices, hint = await _form_choices(turn, pupil_id)
+    pupil_choices, service_choices, hint, search = await _form_choices(turn, pupil_id)
     if not pupil_choices:
         return Outbound.card(notice(texts.REFER_NO_PUPILS))
     message = message or hint
@@ -165,7 +169,12 @@ async def _form_for(turn: TurnContext, pupil_id: int | None, message: str | None
         values = {"pupil": str(pupil_id), "tried": await tried_text(turn, pupil_id)}
         turn.audit("referral_form_opened", entity="pupil", entity_id=pupil_id, pupil_id=pupil_id)
     form = refer_form(
-        pupils=pupil_choices, services=service_choices, key=uuid.uuid4().hex, values=values, message=message
+        pupils=pupil_choices,
+        services=service_choices,
+        key=uuid.uuid4().hex,
+        values=values,
+        message=message,
+        pupil_search=search,
     )
     return Outbound.card(form)
 
@@ -238,7 +247,7 @@ async def submit_referral(turn: TurnContext) -> Outbound:
             )
         return await _sent_card(turn, replay[0])
 
-    pupil_choices, service_choices, _ = await _form_choices(turn, forms.number(data.get("pupil")))
+    pupil_choices, service_choices, _, search = await _form_choices(turn, forms.number(data.get("pupil")))
     errors: dict[str, str] = {}
     out_of_scope = False
     pupil_id = forms.number(data.get("pupil"))
@@ -269,6 +278,7 @@ async def submit_referral(turn: TurnContext) -> Outbound:
             values=data,
             errors=errors,
             message=texts.REFER_CONSENT_WHY if {"consent_on", "consent_by"} & errors.keys() else None,
+            pupil_search=search,
         )
         if out_of_scope:
             turn.audit("referral_refused", entity="pupil", entity_id=pupil_id, outcome="refused")

@@ -38,7 +38,7 @@ from cards.verbs import Verb
 from storage.queries import ehcna, parents
 from storage.queries import register as reg
 
-USAGE = "register [pupil] \u00b7 register history <pupil>"
+USAGE = "register [pupil] \u00b7 register history [pupil]"
 FIELDS = ("status", "need1", "need2", "reason")
 
 
@@ -63,10 +63,10 @@ async def register_command(turn: TurnContext) -> Outbound:
     scope = pupil_scope(turn.actor)
     if word.lower() == "history":
         pupil_id = await pupil_from_text(
-            turn, scope, rest, usage="register history <pupil>", verb=Verb.REGISTER_HISTORY
+            turn, scope, rest, usage="register history [pupil]", verb=Verb.REGISTER_HISTORY
         )
         return await _history(turn, pupil_id)
-    pupil_id = await pupil_from_text(turn, scope, args, usage="register <pupil>", verb=Verb.REGISTER_PUPIL)
+    pupil_id = await pupil_from_text(turn, scope, args, usage="register [pupil]", verb=Verb.REGISTER_PUPIL)
     return Outbound.card(await _pupil_card(turn, pupil_id))
 
 

@@ -24,7 +24,7 @@ from bot.turn.core import Outbound, UserError
 from bot.turn.guard import pupil_from_card, pupil_from_text
 from bot.turn.router import Router
 from cards import texts
-from cards.common import Card
+from cards.common import Card, day
 from cards.forms import values_of
 from cards.reviews import (
     NOTE_LIMIT,
@@ -44,7 +44,7 @@ from storage.queries import parents, plans, reviews, schools
 from storage.queries.plans import PlanView
 from storage.queries.register import pupil_name
 
-USAGE = "review <pupil>"
+USAGE = "review [pupil]"
 
 
 def add_routes(router: Router) -> None:
@@ -202,7 +202,7 @@ async def save_review(turn: TurnContext) -> Outbound:
             name=await pupil_name(turn.session, pupil_id),
             plan=moved,
             results={j.outcome_id: j.result for j in judgements},
-            message=texts.REVIEW_SAVED.format(next_due=next_due.isoformat()),
+            message=texts.REVIEW_SAVED.format(next_due=day(next_due)),
         )
     )
 

@@ -32,7 +32,7 @@ def add_routes(router: Router) -> None:
     router.command(
         "roles",
         summary="Who holds which role; grant or revoke one",
-        usage="roles [grant|revoke <email> <role>]",
+        usage="roles \u00b7 roles grant [email] [role] \u00b7 roles revoke [email] [role]",
         roles=ROLE_MANAGERS,
         menu=False,  # an administrator's occasional task; the Teams menu holds at most 10 commands
     )(roles)

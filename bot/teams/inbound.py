@@ -16,6 +16,8 @@ from bot.turn.core import ChatKind, ConversationAddress, Inbound, InboundKind
 
 TEAMS_CHANNEL = "msteams"
 CARD_INVOKE = "adaptiveCard/action"
+SEARCH_INVOKE = "application/search"
+MAX_QUERY = 100
 
 
 def malformed(activity: Activity) -> str | None:
@@ -96,6 +98,21 @@ def to_inbound(activity: Activity, tenant_id: str, correlation_id: str) -> Inbou
             data=data if isinstance(data, Mapping) else {},
             is_refresh=invoke_value.get("trigger") == "automatic",
             reply_to_id=activity.reply_to_id,
+            **common,
+        )
+
+    if activity.type == ActivityTypes.invoke and activity.name == SEARCH_INVOKE:
+        # A Data.Query choice set as the person types: {queryText, dataset, queryOptions: {skip, top}}.
+        search: Mapping[str, Any] = activity.value if isinstance(activity.value, Mapping) else {}
+        query_text = search.get("queryText")
+        dataset = search.get("dataset")
+        raw_options = search.get("queryOptions")
+        options: Mapping[str, Any] = raw_options if isinstance(raw_options, Mapping) else {}
+        return Inbound(
+            kind=InboundKind.SEARCH,
+            text=query_text[:MAX_QUERY] if isinstance(query_text, str) else "",
+            verb=dataset if isinstance(dataset, str) else None,
+            data={k: options[k] for k in ("skip", "top") if k in options},
             **common,
         )
 

@@ -42,6 +42,7 @@ __all__ = ["SeamResponse", "TeamsSeam", "TokenProvider", "new_correlation_id"]
 log = structlog.get_logger(__name__)
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SEARCH_CONTENT_TYPE = "application/vnd.microsoft.search.searchResponse"
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,10 @@ class TeamsSeam:
                 }
             )
             await _send_invoke(context, 200, body)
+        if inbound.kind is InboundKind.SEARCH:
+            results = [{"title": r.title, "value": r.value} for r in outbound.search_results]
+            await _send_invoke(context, 200, {"type": SEARCH_CONTENT_TYPE, "value": {"results": results}})
+            return
         reference = TurnContext.get_conversation_reference(activity)
         if outbound.replace_card is not None and inbound.reply_to_id:
             await self._connector.update(reference, inbound.reply_to_id, outbound.replace_card)

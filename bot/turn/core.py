@@ -20,6 +20,7 @@ class InboundKind(StrEnum):
     MESSAGE = "message"  # typed text: a command
     SUBMIT = "submit"  # Action.Submit from a card (arrives as a message with a value)
     EXECUTE = "execute"  # Action.Execute (an invoke named adaptiveCard/action), incl. refresh
+    SEARCH = "search"  # a type-ahead picker asks for matches (an invoke named application/search)
     INSTALL = "install"  # the bot was added to a conversation
     OTHER = "other"  # anything else Teams sends; acknowledged, never an error
 
@@ -70,6 +71,14 @@ class Inbound:
 
 
 @dataclass(frozen=True)
+class SearchResult:
+    """One match offered by a type-ahead picker: what the person reads and the value the card submits."""
+
+    title: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Message:
     text: str | None = None
     card: Card | None = None
@@ -78,7 +87,8 @@ class Message:
 @dataclass
 class Outbound:
     """What a flow answers. The seam sends `messages`, replaces the clicked card with `replace_card`
-    (Action.Submit), and returns `invoke_card` as the body of an Action.Execute response.
+    (Action.Submit), returns `invoke_card` as the body of an Action.Execute response and `search_results`
+    as the answer to a type-ahead search.
 
     Flows say what to show, not how: `in_place` is a card that takes the clicked card's place, and the
     dispatcher (bot/turn/dispatch.py `_answer`) turns it into one of the three from the request."""
@@ -87,6 +97,7 @@ class Outbound:
     replace_card: Card | None = None
     invoke_card: Card | None = None
     in_place: Card | None = None
+    search_results: list[SearchResult] = field(default_factory=list)
 
     @classmethod
     def card(cls, card: Card) -> Outbound:

@@ -173,6 +173,9 @@ def _answer(inbound: Inbound, card: Card, *, in_place: bool = False) -> Outbound
     """The one place that decides how a card answers this request: as the Action.Execute response;
     in place of the clicked card when it takes that card's place (`in_place`) and Teams named the
     card's message; else as a new message."""
+    if inbound.kind is InboundKind.SEARCH:
+        # A picker has nowhere to show a card: whatever the refusal or failure, it offers nothing.
+        return Outbound()
     if inbound.kind is InboundKind.EXECUTE:
         return Outbound(invoke_card=card)
     if in_place and inbound.kind is InboundKind.SUBMIT and inbound.reply_to_id:

@@ -33,6 +33,7 @@ class Router:
     def __init__(self) -> None:
         self._commands: dict[str, Route] = {}
         self._verbs: dict[str, Route] = {}
+        self._datasets: dict[str, Route] = {}
         self.install_route: Route | None = None
 
     def command(
@@ -67,6 +68,19 @@ class Router:
 
         return add
 
+    def search(
+        self, dataset: str, *, roles: frozenset[Role] = EVERYONE, personal_only: bool = True
+    ) -> Callable[[Handler], Handler]:
+        """The answer to a type-ahead picker (a Data.Query choice set) over `dataset`."""
+        if dataset in self._datasets:
+            raise ValueError(f"dataset {dataset!r} is already routed")
+
+        def add(handler: Handler) -> Handler:
+            self._datasets[dataset] = Route(f"search:{dataset}", handler, roles, personal_only)
+            return handler
+
+        return add
+
     def on_install(self, handler: Handler) -> Handler:
         """The greeting when the app is added to a chat (one handler)."""
         self.install_route = Route("install", handler, EVERYONE, personal_only=False)
@@ -77,6 +91,8 @@ class Router:
             return self._commands.get(command)
         if kind in (InboundKind.SUBMIT, InboundKind.EXECUTE) and verb:
             return self._verbs.get(verb)
+        if kind is InboundKind.SEARCH and verb:
+            return self._datasets.get(verb)
         return None
 
     def commands(self) -> list[Route]:

@@ -6,13 +6,14 @@ turns it into SQL.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, ScalarSelect, Select, and_, exists, false, func, or_, select
+from sqlalchemy import Row, ScalarSelect, Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ClassPupil, ClassStaff, Pupil, RegisterEntry, TrustSchool
+from storage.models import ClassPupil, ClassStaff, Pupil, RegisterEntry, SchoolClass, TrustSchool
 from storage.scope import PupilScope, TotalsScope
 
 
@@ -23,6 +24,9 @@ class PupilRow:
     family_name: str
     year_group: int
     sen_status: str
+    # What tells two pupils of the same name and year apart in a picker (cards.forms.pupil_labels).
+    class_name: str = ""
+    date_of_birth: dt.date | None = None
 
     @property
     def display_name(self) -> str:
@@ -64,6 +68,32 @@ async def allowed_names(
     return {row[0]: f"{row[1]} {row[2]}" for row in (await session.execute(stmt)).all()}
 
 
+def _class_name() -> ScalarSelect[str]:
+    # A pupil in several classes (sets, groups) is named by the first class alphabetically.
+    return (
+        select(func.min(SchoolClass.name))
+        .join(ClassPupil, ClassPupil.class_id == SchoolClass.id)
+        .where(ClassPupil.pupil_id == Pupil.id)
+        .scalar_subquery()
+    )
+
+
+_Rows = Select[int, str, str, int, str, str, dt.date]
+
+
+def _rows_in(scope: PupilScope) -> _Rows:
+    """Every column a PupilRow needs, for the pupils in scope, in one statement."""
+    return select(
+        Pupil.id,
+        Pupil.given_name,
+        Pupil.family_name,
+        Pupil.year_group,
+        func.coalesce(_current_status(), "N").label("sen_status"),
+        func.coalesce(_class_name(), "").label("class_name"),
+        Pupil.date_of_birth,
+    ).where(Pupil.id.in_(visible(scope)))
+
+
 def _current_status() -> ScalarSelect[str]:
     return (
         select(RegisterEntry.status)
@@ -78,12 +108,33 @@ async def search(
     session: AsyncSession, scope: PupilScope, text: str, *, limit: int = 25
 ) -> Sequence[PupilRow]:
     """Pupils in scope whose name matches every word of `text` (case-insensitive), best first."""
-    words = [w.lower() for w in text.split() if w][:4]
-    status = func.coalesce(_current_status(), "N").label("sen_status")
-    stmt: Select[int, str, str, int, str] = select(
-        Pupil.id, Pupil.given_name, Pupil.family_name, Pupil.year_group, status
-    ).where(Pupil.id.in_(visible(scope)))
-    for word in words:
+    stmt = _matching(_rows_in(scope), text)
+    stmt = stmt.order_by(Pupil.family_name, Pupil.given_name, Pupil.id).limit(limit)
+    return [_row(r) for r in (await session.execute(stmt)).all()]
+
+
+async def type_ahead(
+    session: AsyncSession, scope: PupilScope, text: str, *, limit: int, skip: int = 0
+) -> Sequence[PupilRow]:
+    """Teams' type-ahead picker: pupils in scope matching every word of `text`, those whose name (given
+    or family) starts with it first, then by name; one page of `limit` after `skip`."""
+    prefix = f"{_escape_like(text.strip().lower())}%"
+    starts = or_(
+        func.lower(Pupil.given_name + " " + Pupil.family_name).like(prefix, escape="\\"),
+        func.lower(Pupil.family_name).like(prefix, escape="\\"),
+    )
+    stmt = (
+        _matching(_rows_in(scope), text)
+        .order_by(case((starts, 0), else_=1), Pupil.family_name, Pupil.given_name, Pupil.id)
+        .offset(skip)
+        .limit(limit)
+    )
+    return [_row(r) for r in (await session.execute(stmt)).all()]
+
+
+def _matching(stmt: _Rows, text: str) -> _Rows:
+    """Only pupils whose given or family name contains each of the first four words (case-insensitive)."""
+    for word in [w.lower() for w in text.split() if w][:4]:
         pattern = f"%{_escape_like(word)}%"
         stmt = stmt.where(
             or_(
@@ -91,16 +142,12 @@ async def search(
                 func.lower(Pupil.family_name).like(pattern, escape="\\"),
             )
         )
-    stmt = stmt.order_by(Pupil.family_name, Pupil.given_name, Pupil.id).limit(limit)
-    return [_row(r) for r in (await session.execute(stmt)).all()]
+    return stmt
 
 
 async def caseload(session: AsyncSession, scope: PupilScope, *, sen_only: bool = False) -> Sequence[PupilRow]:
     """Every pupil in scope (for pickers), SEN pupils first when `sen_only` is False."""
-    status = func.coalesce(_current_status(), "N").label("sen_status")
-    stmt: Select[int, str, str, int, str] = select(
-        Pupil.id, Pupil.given_name, Pupil.family_name, Pupil.year_group, status
-    ).where(Pupil.id.in_(visible(scope)))
+    stmt = _rows_in(scope)
     if sen_only:
         stmt = stmt.where(
             exists(
@@ -117,8 +164,8 @@ async def caseload(session: AsyncSession, scope: PupilScope, *, sen_only: bool =
     return [_row(r) for r in (await session.execute(stmt)).all()]
 
 
-def _row(row: Row[int, str, str, int, str]) -> PupilRow:
-    return PupilRow(id=row[0], given_name=row[1], family_name=row[2], year_group=row[3], sen_status=row[4])
+def _row(row: Row[int, str, str, int, str, str, dt.date]) -> PupilRow:
+    return PupilRow(*row)
 
 
 def _escape_like(word: str) -> str:

@@ -3,6 +3,7 @@ Teams' 80 KB (counted as UTF-16) for a school or a trust of any size."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -140,3 +141,19 @@ def test_a_trust_of_any_size_stays_under_80_kb() -> None:
     card = trust_digest_card(digests, WEEK, as_of=WEEK.end)
     assert size(card) < LIMIT
     assert texts.DIGEST_MORE_SCHOOLS.format(n=400 - MAX_SCHOOLS) in card_texts(card)
+
+
+def test_one_session_is_singular_and_a_week_with_nothing_logged_draws_no_chart() -> None:
+    quiet = dataclasses.replace(
+        full_digest(),
+        provisions=[ProvisionLine("Lego therapy", 1, 45)],
+        hours_by_week=[WeekHours(WEEK.shifted(-n), 0) for n in range(7, -1, -1)],
+    )
+    built = digest_card(quiet, as_of=WEEK.end)
+    words = card_texts(built)
+    assert "1 session, 0.8 pupil-hours" in words and "1 session \u00b7 0.8 pupil-hours" in words
+    assert "1 sessions" not in words
+    assert texts.DIGEST_CHART_NOTHING in words
+    assert "Chart.VerticalBar" not in json.dumps(built)
+    # With anything logged, the chart is there.
+    assert "Chart.VerticalBar" in json.dumps(digest_card(full_digest(), as_of=WEEK.end))

@@ -98,3 +98,17 @@ def installed(service_url: str, **kw: Any) -> dict[str, Any]:
     activity = base("conversationUpdate", service_url, **kw)
     activity["membersAdded"] = [{"id": BOT_ID}]
     return activity
+
+
+def search(
+    query_text: Any, service_url: str, *, dataset: Any = "pupils", skip: Any = 0, top: Any = 15, **kw: Any
+) -> dict[str, Any]:
+    """What Teams sends as a person types into a Data.Query choice set (type-ahead search)."""
+    activity = base("invoke", service_url, **kw)
+    activity["name"] = "application/search"
+    activity["value"] = {
+        "queryText": query_text,
+        "dataset": dataset,
+        "queryOptions": {"skip": skip, "top": top},
+    }
+    return activity

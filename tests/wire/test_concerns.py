@@ -189,7 +189,8 @@ async def test_raise_accept_writes_the_register_keeps_history_and_tells_the_teac
     assert len(await audited(bot, "register_changed")) == 1
     [notice] = await outbox(bot, "concern_decided")
     assert notice.recipient_id == c.raised_by
-    assert "accepted" in card_texts(notice.payload["card"])
+    told = card_texts(notice.payload["card"])
+    assert "is now on the register as SEN support (K) by " in told and "(SEN support (" not in told
     history = await press(bot, {"verb": Verb.REGISTER_HISTORY.value, "pupil_id": pupil.id}, act.SENCO)
     assert accept(cid)["reason"] in card_texts(history)
     assert_valid(form_card, sent, approval, senco_view, teacher_view, done, notice.payload["card"])

@@ -52,7 +52,7 @@ async def test_head_gets_the_school_digest_with_names_at_the_threshold(
     assert texts.DIGEST_TITLE.format(school="Elm Tree Primary") in body
     assert texts.DIGEST_REGISTER_TOTAL.format(k=4, e=2) in body
     assert texts.DIGEST_CHANGES.format(added=1, removed=1, changed=1) in body
-    assert texts.DIGEST_SUPPORT_TOTAL.format(sessions=2, hours="3.0") in body
+    assert "2 sessions, 3.0 pupil-hours" in body
     assert texts.DIGEST_NO_SUPPORT.format(n=1) in body
     assert texts.DIGEST_WAITING.format(n=2, days=61) in body
     assert "£10,882 (22% of the budget)" in body
@@ -77,7 +77,7 @@ async def test_teacher_sees_their_classes_without_money_or_names(
     body = await ask(bot, "digest 2026-W03", dfx.TEACHER)
     assert texts.DIGEST_CLASSES_ONLY in body
     assert texts.DIGEST_REGISTER_TOTAL.format(k=3, e=1) in body
-    assert texts.DIGEST_SUPPORT_TOTAL.format(sessions=2, hours="2.5") in body
+    assert "2 sessions, 2.5 pupil-hours" in body
     assert texts.DIGEST_MONEY not in body and "£" not in body and not re.findall(PUPIL_NAME, body)
     assert await views(bot) == [("school", str(fx.elm), None, "ok")]
 
@@ -85,7 +85,7 @@ async def test_teacher_sees_their_classes_without_money_or_names(
 async def test_trust_lead_gets_every_school_totals_only(bot: BotUnderTest, fx: dfx.DigestFixture) -> None:
     body = await ask(bot, "digest 2026-W03", dfx.TRUST_LEAD)
     assert texts.DIGEST_TRUST_TITLE in body
-    assert "**Birch Academy**: K 1 · E 0 · 1 sessions · 1.0 pupil-hours" in body
+    assert "**Birch Academy**: K 1 · E 0 · 1 session · 1.0 pupil-hours" in body
     assert "**Elm Tree Primary**: K 4 · E 2 · 2 sessions · 3.0 pupil-hours" in body
     assert body.index("Birch Academy") < body.index("Elm Tree Primary")
     assert not re.findall(PUPIL_NAME, body)

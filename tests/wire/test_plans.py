@@ -215,4 +215,4 @@ async def test_out_of_scope_and_malformed_pupil_ids(sen_bot: BotUnderTest) -> No
 
 async def test_plan_needs_a_name(sen_bot: BotUnderTest) -> None:
     card = await say(sen_bot, "plan")
-    assert texts.PUPIL_NEEDED.format(usage="plan <pupil>") in card_texts(card)
+    assert texts.PUPIL_NEEDED.format(usage="plan [pupil]") in card_texts(card)
