@@ -51,7 +51,7 @@ from cards.common import day as day  # noqa: PLC0414 (explicit re-export for myp
 from cards.forms import banner, choices, field, pupil_query
 from cards.verbs import Verb
 from storage.models import ReferralStatus, Urgency
-from storage.queries.referrals import EventRow, ListRow, ReferralView, ServiceRow
+from storage.queries.referrals import EventRow, ListRow, ReferralView, ServiceRow, TriedRow
 
 MAX_NAME = 200
 MAX_SERVICE = 120
@@ -471,3 +471,15 @@ def services_card(
     )
     body += field(name, errors or {})
     return card(body, [submit(texts.SERVICES_ADD, Verb.SERVICE_ADD)])
+
+
+def tried_text(rows: Sequence[TriedRow], since: dt.date) -> str:
+    """What has been tried for the pupil since `since`, to pre-fill a referral or a concern."""
+    if not rows:
+        return texts.REFER_TRIED_NONE
+    lines = [texts.REFER_TRIED_SINCE.format(since=day(since))]
+    lines += [
+        "- " + texts.REFER_TRIED_LINE.format(provision=r.provision, sessions=r.sessions, minutes=r.minutes)
+        for r in rows
+    ]
+    return "\n".join(lines)

@@ -636,12 +636,12 @@ SENT_LATE = "This message is late: it was ready on {day}, but I could not reach 
 # --- register: E needs the local authority's plan (bot/flows/register.py, docs/ehcna.md) ---
 E_NEEDS_PLAN = (
     "Status E needs the EHC plan the local authority issued, and there is none on record for this pupil. "
-    "Record the plan through `ehcna <pupil>` (final plan issued), which moves the register to E."
+    "Record the plan through `ehcna [pupil]` (final plan issued), which moves the register to E."
 )
 
 # --- evidence pack (bot/flows/evidence.py) ---
 EVIDENCE_SUMMARY = "A pupil's evidence pack (PDF and data) for a top-up or EHCNA request, or a case sample"
-EVIDENCE_USAGE = "evidence <pupil>"
+EVIDENCE_USAGE = "evidence [pupil]"
 EVIDENCE_READY_TITLE = "Evidence pack: {pupil}"
 EVIDENCE_READY = (
     "The evidence pack is ready: {plans} plans, {reviews} reviews, {sessions} sessions this financial "
@@ -653,10 +653,10 @@ EVIDENCE_START_EHCNA = "Start an EHCNA request\u2026"
 
 # --- EHC needs assessments (bot/flows/ehcna.py) ---
 EHCNA_SUMMARY = "EHC needs assessment requests: record each step, deadlines at 6, 16 and 20 weeks"
-EHCNA_USAGE = "ehcna \u00b7 ehcna all \u00b7 ehcna <pupil>"
+EHCNA_USAGE = "ehcna \u00b7 ehcna all \u00b7 ehcna [pupil]"
 EHCNA_LIST_TITLE = "EHC needs assessment requests"
 EHCNA_LIST_ALL_TITLE = "Every EHC needs assessment request"
-EHCNA_LIST_EMPTY = "No open requests. Start one with `ehcna <pupil>`."
+EHCNA_LIST_EMPTY = "No open requests. Start one with `ehcna [pupil]`."
 EHCNA_LIST_LINE = "{status} \u00b7 next: {next}"
 EHCNA_PAGE = "Page {page} of {pages}"
 EHCNA_PREVIOUS = "Previous"

@@ -5,7 +5,7 @@ Why it is shaped like this:
 - the decision has the referral's mechanics (bot/turn/decisions.py, storage/queries/decisions.py): a version-
   checked UPDATE, so two SENCOs, a stale card, a double click or a Teams retry record exactly one decision
   and the loser gets the current card; forged decisions are refused and audited without raising;
-- Accept writes the register through the register flow's own write path (check_change, write_change), so
+- Accept writes the register through its one write path (bot/records/register.py), so
   every census rule applies and history is kept; if that write fails, the whole turn rolls back and the
   concern stays open;
 - notifications (the SENCOs' approval cards, the teacher's answer) are outbox rows in the same transaction.
@@ -18,8 +18,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.flows.referrals import tried_text
-from bot.flows.register import check_change, write_change
+from bot.records.register import check_change, write_change
+from bot.rules.calendar import previous_term_start
 from bot.rules.policy import (
     CONCERN_RAISERS,
     STAFF,
@@ -36,9 +36,11 @@ from cards import texts
 from cards.common import MAX_TEXT, notice
 from cards.concerns import NOT_SURE, approval_card, concern_form, status_card
 from cards.forms import values_of
+from cards.referrals import tried_text
 from cards.verbs import Verb
 from storage.models import ConcernStatus
 from storage.queries import concerns, referrals
+from storage.queries import referrals as referral_queries
 from storage.queries import register as reg
 from storage.queries.concerns import ConcernView
 from storage.queries.outbox import enqueue, message_payload
@@ -92,7 +94,12 @@ async def _form(turn: TurnContext, pupil_id: int) -> Outbound:
         pupil_name=name,
         key=uuid.uuid4().hex,
         needs=await reg.need_options(turn.session, turn.today),
-        values={"evidence": await tried_text(turn, pupil_id)},
+        values={
+            "evidence": tried_text(
+                await referral_queries.tried_so_far(turn.session, pupil_id, previous_term_start(turn.today)),
+                previous_term_start(turn.today),
+            )
+        },
     )
     return Outbound.card(form)
 

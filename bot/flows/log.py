@@ -21,6 +21,7 @@ from typing import Any
 from bot.rules.calendar import academic_year_start, school_today
 from bot.rules.costs import split_costs
 from bot.rules.policy import LOGGERS, pupil_scope, sees_costs
+from bot.rules.sessions import MAX_GROUP, MAX_MINUTES
 from bot.turn import forms
 from bot.turn.context import TurnContext
 from bot.turn.core import Card, Outbound, UserError
@@ -35,8 +36,6 @@ from storage.queries import log as queries
 from storage.queries import pupils as pupil_queries
 from storage.queries.log import AttendanceView, NewAttendance, ProvisionRow, SessionView
 
-MAX_GROUP = 30
-MAX_MINUTES = 600
 # A card's choice lists stay well under Teams' message size: beyond this, the SEN register only.
 MAX_CHOICES = 300
 HISTORY_PAGE_SIZE = 20

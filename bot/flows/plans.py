@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.rules.policy import PLAN_READERS, PLAN_WRITERS, may_write_plans, plan_scope
+from bot.records.plans import current_plan_card
+from bot.rules.policy import PLAN_READERS, PLAN_WRITERS, plan_scope
 from bot.turn import forms
 from bot.turn.context import TurnContext
 from bot.turn.core import Outbound, UserError
@@ -24,7 +25,7 @@ from bot.turn.router import Router
 from cards import texts
 from cards.common import Card
 from cards.forms import values_of
-from cards.plans import FIELDS, LONG_TEXT_LIMIT, MAX_OUTCOMES, OUTCOME_LIMIT, plan_card, plan_form_card
+from cards.plans import FIELDS, LONG_TEXT_LIMIT, MAX_OUTCOMES, OUTCOME_LIMIT, plan_form_card
 from cards.verbs import Verb
 from storage.models import ParentTaskKind
 from storage.queries import parents, plans, schools
@@ -52,22 +53,6 @@ async def plan_command(turn: TurnContext) -> Outbound:
 async def show_plan(turn: TurnContext) -> Outbound:
     pupil_id = await pupil_from_card(turn, plan_scope(turn.actor), turn.inbound.data, "plan_read")
     return Outbound.card(await current_plan_card(turn, pupil_id))
-
-
-async def current_plan_card(
-    turn: TurnContext, pupil_id: int, *, message: str | None = None, good: bool = False, audit: bool = True
-) -> Card:
-    plan = await plans.current_plan(turn.session, pupil_id)
-    if audit:
-        turn.audit("plan_read", entity="support_plan", entity_id=plan.id if plan else None, pupil_id=pupil_id)
-    return plan_card(
-        pupil_id=pupil_id,
-        name=await pupil_name(turn.session, pupil_id),
-        plan=plan,
-        can_edit=may_write_plans(turn.actor),
-        message=message,
-        good=good,
-    )
 
 
 async def edit_plan(turn: TurnContext) -> Outbound:

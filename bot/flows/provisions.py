@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.flows.log import MAX_GROUP, MAX_MINUTES
 from bot.rules.policy import COST_VIEWERS
+from bot.rules.sessions import MAX_GROUP, MAX_MINUTES
 from bot.turn import forms
 from bot.turn.context import TurnContext
 from bot.turn.core import Message, Outbound, UserError

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows.plans import current_plan_card
+from bot.records.plans import current_plan_card
 from bot.rules.calendar import academic_year_start
 from bot.rules.policy import PLAN_WRITERS, REVIEW_LIST_READERS, may_write_plans, plan_scope, pupil_scope
 from bot.turn import forms

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.flows import build_router
-from bot.flows.referrals import read_date, read_text
+from bot.flows.referrals.common import read_date, read_text
 from bot.rules.calendar import previous_term_start
 from bot.rules.policy import Actor, may_decide_referral, may_view_referral
 from bot.turn import forms

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.flows import referrals as refer_flow
+from bot.flows.referrals import request as refer_flow
 from cards import texts
 from cards.verbs import Verb
 from storage.demo import DEMO_TENANT
