@@ -159,10 +159,11 @@ def pupil_card(
             errors=errors,
         )
         body += date_input("on", texts.EHCNA_STEP_DATE, v.get("on") or today.isoformat(), errors=errors)
+        # Not "reason": that id is the register's required reason; here it is needed only for some steps.
         body += text_input(
-            "reason",
+            "step_reason",
             texts.EHCNA_STEP_REASON,
-            v.get("reason", ""),
+            v.get("step_reason", ""),
             max_length=REASON_LIMIT,
             multiline=True,
             errors=errors,

@@ -33,7 +33,7 @@ from storage.queries import parents
 from storage.queries import register as reg
 
 NEW_FIELDS = ("requested_on", "la", "requested_by", "evidence")
-STEP_FIELDS = ("step", "on", "reason")
+STEP_FIELDS = ("step", "on", "step_reason")
 # What each step sets on the request.
 STEP_STATUS = {
     "assess": EhcnaStatus.ASSESSING,
@@ -209,7 +209,7 @@ async def step(turn: TurnContext) -> Outbound:
         errors["on"] = texts.EHCNA_DATE_BEFORE.format(date=day(last))
     reason = forms.text(
         data,
-        "reason",
+        "step_reason",
         errors,
         limit=cards.REASON_LIMIT,
         required=texts.EHCNA_REASON_REQUIRED if name in cards.NEEDS_REASON else None,

@@ -81,7 +81,7 @@ def samples() -> dict[str, dict[str, Any]]:
             rows=[row("draft", draft_on=dt.date(2026, 11, 20), decided_on=dt.date(2026, 10, 1))],
             today=TODAY,
             key="k" * 32,
-            errors={"reason": texts.EHCNA_REASON_REQUIRED},
+            errors={"step_reason": texts.EHCNA_REASON_REQUIRED},
             message=texts.EHCNA_REASON_REQUIRED,
         ),
         "ehcna_refused": pupil_card(

@@ -68,7 +68,7 @@ async def request_for(bot: BotUnderTest, pupil_id: int, **values: Any) -> dict[s
 
 async def step(bot: BotUnderTest, pupil_id: int, name: str, on: dt.date, reason: str = "") -> dict[str, Any]:
     data = await form(bot, pupil_id, Verb.EHCNA_STEP)
-    return await press(bot, {**data, "step": name, "on": on.isoformat(), "reason": reason})
+    return await press(bot, {**data, "step": name, "on": on.isoformat(), "step_reason": reason})
 
 
 async def requests(bot: BotUnderTest) -> list[EhcnaRequest]:
@@ -152,17 +152,17 @@ async def test_refusal_withdrawal_and_bad_input_change_nothing(bot: BotUnderTest
     assert len(await requests(bot)) == 1
 
     stale = await form(bot, pupil.id, Verb.EHCNA_STEP)
-    card = await press(bot, {**stale, "step": "not_assess", "on": "2026-11-10", "reason": ""})
+    card = await press(bot, {**stale, "step": "not_assess", "on": "2026-11-10", "step_reason": ""})
     assert texts.EHCNA_REASON_REQUIRED in card_texts(card)
     card = await press(bot, {**stale, "step": "issued", "on": "2026-11-10"})
     assert texts.EHCNA_STEP_UNKNOWN in card_texts(card)
     card = await press(bot, {**stale, "step": "assess", "on": "2026-10-01"})
     assert texts.EHCNA_DATE_BEFORE.format(date=day(SENT)) in card_texts(card)
     assert (await requests(bot))[0].version == 1
-    card = await press(bot, {**stale, "step": "not_assess", "on": "2026-11-10", "reason": "Needs can be met"})
+    card = await press(bot, {**stale, "step": "not_assess", "on": "2026-11-10", "step_reason": "Needs can be met"})
     assert texts.EHCNA_APPEAL in card_texts(card) and "Needs can be met" in card_texts(card)
     # The same card again is stale: nothing changes.
-    card = await press(bot, {**stale, "step": "not_assess", "on": "2026-11-11", "reason": "again"})
+    card = await press(bot, {**stale, "step": "not_assess", "on": "2026-11-11", "step_reason": "again"})
     assert texts.EHCNA_CLOSED in card_texts(card)
     [row] = await requests(bot)
     assert (row.status, row.decided_on, row.version) == ("not_assessing", dt.date(2026, 11, 10), 2)
