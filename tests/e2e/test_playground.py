@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cards import texts
 from cards.common import birthday
 from tests.e2e.client import DriverError
 from tests.e2e.conftest import SCREENSHOTS, Database, People
@@ -249,12 +250,20 @@ def test_change_a_register_entry(people: People, db: Database) -> None:
     pid = pupil_id(db, "Leo Edwards")
     entry = senco.says("register Leo Edwards")
     assert "SEN support (K)" in entry.text
+    live = "select status, need_rank2 as need2 from register_entry where pupil_id = ? and ended_on is null"
+    # E is the local authority's plan: with none on record the register refuses it, on the field.
     senco.fill("EHC plan (E)", True)
     senco.fill("Reason for the change (required)", "EHC plan issued.")
+    refused = senco.presses("Save change", card=entry.index)
+    assert texts.E_NEEDS_PLAN.split(",")[0] in refused.text  # the rest is Markdown, rendered
+    assert db.rows(live, pid) == [{"status": "K", "need2": None}]
+    # A change the census allows goes through: a secondary need added, still on SEN support.
+    senco.fill("SEN support (K)", True)
+    senco.pick("Secondary need (rank 2, optional)", "Hearing impairment (HI)")
+    senco.fill("Reason for the change (required)", "Audiology report received.")
     changed = senco.presses("Save change", card=entry.index)
-    assert "EHC plan (E)" in changed.text
-    live = db.rows("select status from register_entry where pupil_id = ? and ended_on is null", pid)
-    assert live == [{"status": "E"}]
+    assert "Hearing impairment" in changed.text or "HI" in changed.text
+    assert db.rows(live, pid) == [{"status": "K", "need2": "HI"}]
 
 
 def test_digest_shows_the_week_with_its_chart(people: People, db: Database) -> None:
