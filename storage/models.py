@@ -709,6 +709,18 @@ class Outbox(Base):
     )
 
 
+class SendSlot(Base):
+    """Each tenant's next free send slot, shared by every replica's dispatcher (bot/jobs/outbox.py, "Rate").
+
+    Teams' limit is per app per tenant, not per replica: the slot lives here so replicas stay stateless.
+    """
+
+    __tablename__ = "send_slot"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[dt.datetime] = mapped_column()
+
+
 class ReminderStage(StrEnum):
     DUE_SOON = "due_soon"
     DUE_TODAY = "due_today"

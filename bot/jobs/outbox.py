@@ -18,7 +18,8 @@ Why this shape (docs/design.md, "Nothing lost" and "Scheduled work across replic
   it (storage.queries.outbox.wake_waiting), and a row sent after waiting says it is late. A row past its
   `expires_at` is marked expired instead of being sent late;
 - sends run with bounded concurrency and a per-tenant pacing cap (Teams allows ~50 requests/s per app per
-  tenant; the budget is 25, docs/design.md). Time, sleep and randomness are injected so tests never sleep.
+  tenant; the budget is 25, docs/design.md), shared by every replica through PostgreSQL. Time, sleep and
+  randomness are injected so tests never sleep.
 The send itself goes through anything with `send_proactive` (the seam in production); no SDK import here.
 """
 
@@ -102,24 +103,26 @@ class DispatchReport:
 class TenantPacer:
     """A token bucket per tenant, as the generic cell rate algorithm: each send reserves the next free slot.
 
-    Reserving before awaiting means concurrent senders never share a slot, without a lock.
+    Reserving before awaiting means concurrent senders never share a slot, without a lock. On PostgreSQL
+    the slot is a row every replica reserves from (storage.queries.outbox.reserve_send_slot), because
+    Teams' limit is per app per tenant: three replicas must share one budget, not have one each. SQLite
+    is one process, so the slots stay in memory there.
     """
 
-    def __init__(self, rate: float, burst: int, clock: Clock, sleep: Sleep) -> None:
+    def __init__(self, rate: float, burst: int) -> None:
         # Whole microseconds (rounded up), so slots never drift into one more send per second.
         self._interval = dt.timedelta(microseconds=math.ceil(1_000_000 / rate))
         self._tolerance = self._interval * (burst - 1)
-        self._clock = clock
-        self._sleep = sleep
         self._next: dict[str, dt.datetime] = {}
 
-    async def wait(self, tenant_id: str) -> None:
-        now = self._clock()
-        theoretical = max(self._next.get(tenant_id, now), now)
-        delay = (theoretical - self._tolerance - now).total_seconds()
-        self._next[tenant_id] = theoretical + self._interval
-        if delay > 0:
-            await self._sleep(delay)
+    async def reserve(self, session: AsyncSession, tenant_id: str, now: dt.datetime) -> dt.datetime:
+        """The moment the caller may send to this tenant (possibly already past)."""
+        if session.get_bind().dialect.name == "postgresql":
+            slot = await queries.reserve_send_slot(session, tenant_id, now=now, interval=self._interval)
+        else:
+            slot = max(self._next.get(tenant_id, now), now)
+            self._next[tenant_id] = slot + self._interval
+        return slot - self._tolerance
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
@@ -157,7 +160,7 @@ class OutboxDispatcher:
     installer: Installer | None = None
 
     def __post_init__(self) -> None:
-        self._pacer = TenantPacer(self.config.rate_per_tenant, self.config.burst, self.clock, self.sleep)
+        self._pacer = TenantPacer(self.config.rate_per_tenant, self.config.burst)
         self._slots = asyncio.Semaphore(self.config.concurrency)
 
     async def run_once(self) -> DispatchReport:
@@ -227,21 +230,26 @@ class OutboxDispatcher:
         # The slot first, then the pace: a send that waited for a slot must not go out in a bunch.
         async with self._slots:
             # The lease is renewed just before the pace's wait (a fraction of a second per tenant), not
-            # between the wait and the send, where the database round trip would bunch paced sends.
+            # between the wait and the send, where the database round trip would bunch paced sends. The
+            # send slot is reserved in the same transaction, last, so its row is locked only for the commit.
             async with self.sessions.begin() as session:
+                now = self.clock()
                 ours = await queries.start_send(
-                    session,
-                    row.id,
-                    owner=self.owner,
-                    now=self.clock(),
-                    lease_seconds=self.config.lease_seconds,
+                    session, row.id, owner=self.owner, now=now, lease_seconds=self.config.lease_seconds
                 )
+                if ours:
+                    # The clock read again: a slot from before the renewal's round trip (a new connection
+                    # can take 100 ms) would be late already, and the next slot's send would bunch with it.
+                    send_at = await self._pacer.reserve(session, ref.tenant_id, self.clock())
             if not ours:
                 # The lease ran out while the row waited and another dispatcher has it: do not send.
                 report.lost_lease += 1
                 log.warning("outbox_lease_lost", outbox_id=row.id)
                 return
-            await self._pacer.wait(ref.tenant_id)
+            # Measured after the commit, so the round trip is not slept on top of the wait.
+            delay = (send_at - self.clock()).total_seconds()
+            if delay > 0:
+                await self.sleep(delay)
             try:
                 activity_id = await self.sender.send_proactive(address, message)
             except SendFailed as failure:

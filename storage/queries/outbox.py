@@ -12,11 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Interval, and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConversationRef, Outbox, OutboxStatus, School, Staff
+from storage.models import ConversationRef, Outbox, OutboxStatus, School, SendSlot, Staff, UTCDateTime
 
 
 def message_payload(*, card: dict[str, Any] | None = None, text: str | None = None) -> dict[str, Any]:
@@ -266,6 +266,31 @@ async def start_send(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def reserve_send_slot(
+    session: AsyncSession, tenant_id: str, *, now: dt.datetime, interval: dt.timedelta
+) -> dt.datetime:
+    """Take the tenant's next free send slot and return when it starts (PostgreSQL only).
+
+    One atomic upsert: the row lock orders concurrent dispatchers on every replica, so no two get the
+    same slot and the tenant's pace holds however many replicas send. A tenant idle for a while starts
+    again from `now`, not from a slot in the past.
+    """
+    stmt = (
+        postgresql.insert(SendSlot)
+        .values(tenant_id=tenant_id, next_at=now + interval)
+        .on_conflict_do_update(
+            index_elements=[SendSlot.tenant_id],
+            set_={
+                "next_at": func.greatest(SendSlot.next_at, now, type_=UTCDateTime())
+                + literal(interval, Interval())
+            },
+        )
+        .returning(SendSlot.next_at)
+    )
+    next_at = (await session.execute(stmt)).scalar_one()
+    return next_at - interval
 
 
 async def _settle(session: AsyncSession, outbox_id: int, owner: str, **values: Any) -> bool:

@@ -159,7 +159,9 @@ async def test_refusal_withdrawal_and_bad_input_change_nothing(bot: BotUnderTest
     card = await press(bot, {**stale, "step": "assess", "on": "2026-10-01"})
     assert texts.EHCNA_DATE_BEFORE.format(date=day(SENT)) in card_texts(card)
     assert (await requests(bot))[0].version == 1
-    card = await press(bot, {**stale, "step": "not_assess", "on": "2026-11-10", "step_reason": "Needs can be met"})
+    card = await press(
+        bot, {**stale, "step": "not_assess", "on": "2026-11-10", "step_reason": "Needs can be met"}
+    )
     assert texts.EHCNA_APPEAL in card_texts(card) and "Needs can be met" in card_texts(card)
     # The same card again is stale: nothing changes.
     card = await press(bot, {**stale, "step": "not_assess", "on": "2026-11-11", "step_reason": "again"})

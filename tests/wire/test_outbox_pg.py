@@ -1,7 +1,8 @@
 """Exactly-once under concurrency and crashes, on PostgreSQL (FOR UPDATE SKIP LOCKED, leases).
 
 Three planners and two dispatchers on separate engines at once; a dispatcher in a real subprocess killed
-with SIGKILL mid-batch, whose rows another dispatcher delivers once its lease has expired.
+with SIGKILL mid-batch, whose rows another dispatcher delivers once its lease has expired; three
+dispatcher processes keeping one send rate per tenant between them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from benchmarks import outbox_rate
 from bot.jobs.outbox import DispatchConfig, OutboxDispatcher
 from bot.jobs.reminders import ReminderPlanner
 from bot.server.http import SEAM_KEY
@@ -207,3 +209,12 @@ async def test_a_dispatcher_killed_mid_batch_loses_nothing(bot: BotUnderTest) ->
     async with bot.sessions() as session:
         statuses = Counter((await session.execute(select(Outbox.status))).scalars())
     assert statuses == {"sent": total}
+
+
+async def test_three_replicas_share_one_rate_per_tenant(bot: BotUnderTest) -> None:
+    # Three dispatcher processes at a cap of 5 a second: a cap per replica would send 15 in a second.
+    measured = await outbox_rate.measure(bot.settings.database_url, replicas=3, rate=5, per_tenant=15)
+    assert measured.sent == 30 and measured.once
+    assert max(measured.busiest.values()) <= 5, measured.busiest
+    # Each tenant has its own budget: both are sent in about 3 s, not the 6 of one budget for both.
+    assert measured.seconds < 5
