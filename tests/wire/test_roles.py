@@ -130,12 +130,12 @@ async def test_the_last_admin_cannot_lose_the_role(bot: BotUnderTest) -> None:
         ("roles grant not-an-email teacher", texts.ROLES_BAD_EMAIL.format(email="not-an-email")),
         (
             "roles grant <at>Ellie Brooks</at> teacher",
-            texts.ROLES_USAGE.format(roles="teacher, ta, senco, head, admin, trust_lead"),
+            texts.ROLES_USAGE.format(roles="teacher, ta, senco, head, admin, trust_lead, dpo"),
         ),
         (
             "roles grant ellie.brooks@oakfield.example wizard",
             texts.ROLES_UNKNOWN_ROLE.format(
-                role="wizard", roles="teacher, ta, senco, head, admin, trust_lead"
+                role="wizard", roles="teacher, ta, senco, head, admin, trust_lead, dpo"
             ),
         ),
         (
@@ -145,11 +145,11 @@ async def test_the_last_admin_cannot_lose_the_role(bot: BotUnderTest) -> None:
         ("roles grant " + "x" * 400 + "@a.example ta", texts.ROLES_TOO_LONG),
         (
             "roles promote ellie.brooks@oakfield.example ta",
-            texts.ROLES_USAGE.format(roles="teacher, ta, senco, head, admin, trust_lead"),
+            texts.ROLES_USAGE.format(roles="teacher, ta, senco, head, admin, trust_lead, dpo"),
         ),
         (
             "roles grant ellie.brooks@oakfield.example",
-            texts.ROLES_USAGE.format(roles="teacher, ta, senco, head, admin, trust_lead"),
+            texts.ROLES_USAGE.format(roles="teacher, ta, senco, head, admin, trust_lead, dpo"),
         ),
     ],
 )
