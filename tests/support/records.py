@@ -14,6 +14,8 @@ from storage.models import (
     Attendance,
     ClassPupil,
     Concern,
+    EhcnaRequest,
+    EhcPlan,
     InterventionSession,
     LegalHold,
     ParentContact,
@@ -199,6 +201,22 @@ async def fill_record(
             sent_by=staff_id,
         )
     )
+    request = EhcnaRequest(
+        school_id=pupil.school_id,
+        pupil_id=pupil.id,
+        requested_on=transferred_on,
+        local_authority="Oakfield County Council",
+        requested_by="school",
+        status="issued",
+        final_on=transferred_on,
+        created_by=staff_id,
+        idempotency_key=f"ehcna-{pupil.id}-{now.timestamp()}",
+    )
+    session.add(request)
+    await session.flush()
+    session.add(
+        EhcPlan(pupil_id=pupil.id, request_id=request.id, issued_on=transferred_on, recorded_by=staff_id)
+    )
     await session.flush()
 
 
@@ -223,5 +241,7 @@ RECORD_TABLES_FILLED = frozenset(
         "reminder_sent",
         "legal_hold",
         "pupil_transfer",
+        "ehcna_request",
+        "ehc_plan",
     }
 )
